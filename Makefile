@@ -1,0 +1,54 @@
+# The two commands of README.md: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-mysql lint format migrate clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(VENV)/bin/python requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+
+# Web, one Celery worker and Celery beat on the embedded defaults; Ctrl-C stops all.
+run: migrate
+	$(PY) manage.py seed_demo
+	@echo "OMS back office: http://127.0.0.1:$(PORT)/admin/"
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+# The whole suite on SQLite; again on MySQL/MariaDB for every database test when
+# OMS_TEST_MYSQL_URL names a server (mysql://user:pass@host:port/name).
+test: $(VENV)/.dev lint test-sqlite test-mysql
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-sqlite: $(VENV)/.dev
+	$(PY) -m pytest
+
+test-mysql: $(VENV)/.dev
+	@if [ -n "$$OMS_TEST_MYSQL_URL" ]; then \
+		echo "== database tests again on $$OMS_TEST_MYSQL_URL"; \
+		OMS_DATABASE_URL="$$OMS_TEST_MYSQL_URL" $(PY) -m pytest -m django_db; \
+	else \
+		echo "OMS_TEST_MYSQL_URL is not set: database tests ran on SQLite only."; \
+	fi
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var/broker var/*.sqlite3*

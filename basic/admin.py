@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import LogisticsCompany, Product, Warehouse
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "sku_code",
+        "name",
+        "barcode",
+        "spec",
+        "unit",
+        "price",
+        "cost",
+        "status",
+        "updated_at",
+    ]
+    list_filter = ["status", "unit"]
+    search_fields = ["sku_code", "name", "barcode"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "address", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["code", "name", "address"]
+
+
+@admin.register(LogisticsCompany)
+class LogisticsCompanyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "updated_at"]
+    search_fields = ["code", "name"]

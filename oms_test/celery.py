@@ -1,0 +1,30 @@
+"""The Celery app ``oms_test``: configured from Django settings (namespace CELERY)."""
+
+import os
+
+from celery import Celery
+from celery.signals import setup_logging
+from loguru import logger
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms_test.settings")
+
+app = Celery("oms_test")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _use_loguru(**kwargs):
+    """Workers and beat log through loguru into logs/celery/, not Celery's own handlers."""
+    from oms_conf import oms_log
+
+    oms_log.configure(default_concern="celery")
+
+
+@app.task(bind=True, ignore_result=False)
+def debug_task(self):
+    """Log the request and say where it ran: the simplest proof that a worker is alive."""
+    from utils.get_host_ip import get_ip
+
+    logger.info("debug_task request: {!r}", self.request)
+    return {"task_id": self.request.id, "hostname": self.request.hostname, "ip": get_ip()}

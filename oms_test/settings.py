@@ -1,0 +1,226 @@
+"""Settings for the OMS back office: one module, every knob an ``OMS_*`` variable.
+
+The defaults run on one laptop with no server at all (SQLite under ``var/``, a
+filesystem Celery broker, celery_once's file backend). Production sets the variables
+listed in docs/OPERATIONS.md and passes ``manage.py check --deploy``.
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+
+from oms_conf import oms_log
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+
+def env_path(name: str, default: Path) -> Path:
+    path = Path(env.str(name, default=str(default)))
+    return path if path.is_absolute() else BASE_DIR / path
+
+
+VAR_DIR = env_path("OMS_VAR_DIR", BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _laptop_secret_key() -> str:
+    """A random key kept under var/, so no secret ever lives in the repository."""
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+DEBUG = env.bool("OMS_DEBUG", default=True)
+SECRET_KEY = env.str("OMS_SECRET_KEY", default="") or _laptop_secret_key()
+ALLOWED_HOSTS = env.list("OMS_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("OMS_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_crontab",
+    "basic",
+    "store",
+    "user",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "oms_test.urls"
+WSGI_APPLICATION = "oms_test.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database -------------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url("OMS_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'oms.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web, the worker and beat share one file: WAL and IMMEDIATE transactions keep
+    # progress updates and claims from failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    DATABASES["default"]["OPTIONS"] = {
+        "charset": "utf8mb4",
+        "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+    }
+    DATABASES["default"]["TEST"] = {
+        "CHARSET": "utf8mb4",
+        "COLLATION": "utf8mb4_unicode_ci",
+    }
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("OMS_DB_CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "user.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "admin:index"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Language and time ----------------------------------------------------------------------
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("OMS_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# Files ----------------------------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = env_path("OMS_STATIC_ROOT", VAR_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+FILES_ROOT = env_path("OMS_FILES_ROOT", BASE_DIR / "files")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every job file (uploads, results, error reports) goes through this one storage.
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": FILES_ROOT, "base_url": None},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MAX_UPLOAD_MB = env.int("OMS_MAX_UPLOAD_MB", default=50)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+UPLOAD_TTL_DAYS = env.int("OMS_UPLOAD_TTL_DAYS", default=30)
+EXPORT_TTL_DAYS = env.int("OMS_EXPORT_TTL_DAYS", default=7)
+
+# Security (on by default whenever DEBUG is off) -----------------------------------------
+
+SESSION_COOKIE_SECURE = env.bool("OMS_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("OMS_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("OMS_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("OMS_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("OMS_HSTS_PRELOAD", default=not DEBUG)
+if env.bool("OMS_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+X_FRAME_OPTIONS = "DENY"
+
+# Celery ---------------------------------------------------------------------------------
+
+REDIS_URL = env.str("OMS_REDIS_URL", default="")
+BROKER_DIR = VAR_DIR / "broker"
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    # A message taken by a worker that dies comes back only after this; keep it above
+    # the longest job (the sweeper recovers stale jobs sooner).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("OMS_REDIS_VISIBILITY_TIMEOUT", default=4 * 3600),
+        "socket_connect_timeout": 5,
+    }
+    CELERY_ONCE = {
+        "backend": "celery_once.backends.Redis",
+        "settings": {"url": REDIS_URL, "default_timeout": 60 * 60},
+    }
+else:
+    # Server-less broker: kombu's filesystem transport, shared by the processes of one
+    # machine through var/broker. The folders must exist before the first message.
+    for sub in ("queue", "control", "results", "once"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        # One poll a second by default; 0.1 s starts a job about ten times sooner.
+        "polling_interval": 0.1,
+    }
+    CELERY_ONCE = {
+        "backend": "celery_once.backends.File",
+        "settings": {"location": str(BROKER_DIR / "once"), "default_timeout": 60 * 60},
+    }
+
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# django-crontab (per host) --------------------------------------------------------------
+
+CRONJOBS: list = []
+
+# Logging: loguru, configured once (oms_conf/oms_log.py) ---------------------------------
+
+LOG_DIR = oms_log.LOG_DIR
+LOGGING_CONFIG = None
+oms_log.configure(default_concern="web")

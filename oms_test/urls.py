@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from basic.views import healthz
+
+admin.site.site_header = "OMS 后台管理"
+admin.site.site_title = "OMS 后台管理"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/login/", admin.site.login, name="login"),
+    path("accounts/logout/", admin.site.logout, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

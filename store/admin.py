@@ -1,0 +1,107 @@
+from django.contrib import admin
+
+from basic.admin_mixins import NotFoundInsteadOfRedirectMixin
+
+from .models import Order, OrderItem, Store
+from .selectors import restrict_to_stores, visible_stores
+
+
+class StoreScopedAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
+    """Rows of stores the user does not operate do not exist for them: list, edit, delete."""
+
+    store_field = "store"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return restrict_to_stores(queryset, user=request.user, store_field=self.store_field)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "store":
+            kwargs["queryset"] = visible_stores(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Store)
+class StoreAdmin(StoreScopedAdmin):
+    store_field = "pk"
+    list_display = [
+        "code",
+        "name",
+        "platform",
+        "status",
+        "contact_name",
+        "contact_phone",
+        "updated_at",
+    ]
+    list_filter = ["platform", "status"]
+    search_fields = ["code", "name", "contact_name", "contact_phone"]
+    date_hierarchy = "created_at"
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    fields = ["sku_code", "product_name", "product", "quantity", "unit_price", "amount"]
+    readonly_fields = ["amount"]
+    raw_id_fields = ["product"]
+
+
+@admin.register(Order)
+class OrderAdmin(StoreScopedAdmin):
+    list_display = [
+        "platform_order_no",
+        "store",
+        "status",
+        "buyer_name",
+        "province",
+        "city",
+        "total_amount",
+        "ordered_at",
+        "paid_at",
+        "logistics",
+        "tracking_no",
+    ]
+    list_filter = [
+        "status",
+        "store__platform",
+        ("store", admin.RelatedOnlyFieldListFilter),
+        ("warehouse", admin.RelatedOnlyFieldListFilter),
+        ("logistics", admin.RelatedOnlyFieldListFilter),
+        "ordered_at",
+    ]
+    search_fields = [
+        "platform_order_no",
+        "buyer_name",
+        "buyer_phone",
+        "tracking_no",
+        "items__sku_code",
+    ]
+    date_hierarchy = "ordered_at"
+    list_select_related = ["store", "logistics"]
+    readonly_fields = ["goods_amount", "total_amount", "created_at", "updated_at"]
+    inlines = [OrderItemInline]
+    list_per_page = 50
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        order = form.instance
+        order.recalculate_totals()
+        order.save(update_fields=["goods_amount", "total_amount", "updated_at"])
+
+
+@admin.register(OrderItem)
+class OrderItemAdmin(StoreScopedAdmin):
+    store_field = "order__store"
+    list_display = ["order", "sku_code", "product_name", "quantity", "unit_price", "amount"]
+    list_filter = [("order__store", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["sku_code", "product_name", "order__platform_order_no"]
+    list_select_related = ["order"]
+    raw_id_fields = ["order", "product"]
+    readonly_fields = ["amount"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "order":
+            kwargs["queryset"] = restrict_to_stores(
+                Order.objects.all(), user=request.user, store_field="store"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

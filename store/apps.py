@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StoreConfig(AppConfig):
+    name = "store"
+    verbose_name = _("Stores and orders")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UserConfig(AppConfig):
+    name = "user"
+    verbose_name = _("Users and access")
