@@ -61,7 +61,8 @@ def configure(default_concern: str = "web") -> None:
         return
     logger.remove()
     logger.configure(extra={"concern": default_concern})
-    logger.add(sys.stderr, level=LEVEL, format=FORMAT)
+    # diagnose=False: tracebacks must not print variable values (passwords, personal data).
+    logger.add(sys.stderr, level=LEVEL, format=FORMAT, diagnose=False)
     for concern, path in LOG_PATHS.items():
         logger.add(
             str(path),
@@ -71,7 +72,7 @@ def configure(default_concern: str = "web") -> None:
             rotation="00:00",
             retention=f"{RETENTION_DAYS} days",
             encoding="utf-8",
-            enqueue=False,
+            diagnose=False,
         )
     logging.basicConfig(handlers=[InterceptHandler()], level=logging.INFO, force=True)
     for name in ("django", "celery", "kombu"):
