@@ -1,0 +1,395 @@
+"""Write one table of rows to xlsx, xls or csv, streaming row by row.
+
+Framework-free. :class:`SheetWriter` writes a styled header row (bold, grey, bordered,
+宋体, frozen), then each row given to :meth:`SheetWriter.write_row`. Values are written by
+type: ``None`` → empty cell, ``str`` → text (escaped against formula injection, never
+turned into a formula or a number), ``int``/``float``/``Decimal`` → number, ``bool`` →
+TRUE/FALSE, ``datetime``/``date`` → real date cells. Anything else is written as its
+``str()``. Cells longer than Excel's 32,767 characters are cut there (xls/xlsx).
+
+Writers accept naive datetimes: convert aware ones to the user's zone first. An aware
+datetime is written as its own wall time (its tzinfo is dropped, not converted).
+
+Integers or decimals of 10**15 or more in size are written as text in xls/xlsx: Excel
+keeps 15 significant digits and would change an order number such as
+202611240000123456.
+
+Memory: xlsx is written by XlsxWriter in constant-memory mode (one row at a time); xls by
+xlwt, which keeps the shared strings and the workbook structure in memory until
+:meth:`SheetWriter.close` saves it (rows are flushed to a temporary file every
+1,000 rows); csv is written line by line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+import xlsxwriter
+import xlwt
+
+from utils.excel_config import set_excel_style
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("xlsx", "xls", "csv")
+KINDS = ("text", "int", "decimal", "date", "datetime")
+XLS_MAX_DATA_ROWS = 65535
+XLSX_MAX_DATA_ROWS = 1_048_575
+MAX_CELL_CHARS = 32767
+MAX_EXACT_NUMBER = 10**15
+MAX_SHEET_TITLE = 31
+XLS_FLUSH_EVERY = 1000
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DECIMAL_FORMAT = "0.00"
+TEXT_FORMAT = "@"
+_BLANK_FORMATS = {"text": TEXT_FORMAT, "decimal": DECIMAL_FORMAT, "date": DATE_FORMAT}
+_BLANK_FORMATS["datetime"] = DATETIME_FORMAT
+_INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def escape_formula(value: Any) -> Any:
+    """A str starting with = + - @ tab or CR gets a leading "'" (OWASP CSV injection).
+
+    Any other value, numbers included, is returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+@dataclass
+class ColumnFormat:
+    """One column: its header, the `kind` of its values, its width in characters."""
+
+    header: str
+    kind: str = "text"  # 'text' | 'int' | 'decimal' | 'date' | 'datetime'
+    width: int | None = None
+
+    def __post_init__(self) -> None:
+        # Headers copied from an uploaded sheet may be numbers or None.
+        self.header = "" if self.header is None else str(self.header)
+
+
+def display_width(text: str) -> int:
+    """Width of `text` in characters of a monospaced font: CJK and full-width count two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def column_width(column: ColumnFormat) -> int:
+    """`column.width`, else the header's display width plus 2, between 8 and 50."""
+    if column.width is not None:
+        return column.width
+    return min(max(display_width(column.header) + 2, 8), 50)
+
+
+def sheet_title(name: str, number: int = 1) -> str:
+    """A valid sheet name: no ``[]:*?/\\``, at most 31 characters, " (n)" from the 2nd."""
+    base = _INVALID_TITLE.sub("_", name).strip("'") or "Sheet"
+    suffix = "" if number == 1 else f" ({number})"
+    return base[: MAX_SHEET_TITLE - len(suffix)] + suffix
+
+
+# --- values -------------------------------------------------------------------------
+
+BLANK, TEXT, NUMBER, BOOL, DATE, DATETIME = "blank", "text", "number", "bool", "date", "datetime"
+
+
+def cell_value(value: Any) -> tuple[str, Any]:
+    """(cell type, value to write) for xls/xlsx; text is escaped and cut to 32,767 chars."""
+    if value is None:
+        return BLANK, None
+    if isinstance(value, bool):
+        return BOOL, value
+    if isinstance(value, int | Decimal | float):
+        return _number_cell(value)
+    if isinstance(value, datetime.datetime):
+        return DATETIME, value.replace(tzinfo=None)
+    if isinstance(value, datetime.date):
+        return DATE, value
+    text = value if isinstance(value, str) else str(value)
+    return TEXT, escape_formula(text)[:MAX_CELL_CHARS]
+
+
+def _number_cell(value: int | Decimal | float) -> tuple[str, Any]:
+    if isinstance(value, float):
+        return (NUMBER, value) if math.isfinite(value) else (TEXT, str(value))
+    if isinstance(value, Decimal):
+        if value.is_finite() and abs(value) < MAX_EXACT_NUMBER:
+            return NUMBER, float(value)
+        return TEXT, format(value, "f")
+    return (NUMBER, value) if abs(value) < MAX_EXACT_NUMBER else (TEXT, str(value))
+
+
+def number_format(cell: str, kind: str) -> str:
+    """The number format of a cell of type `cell` in a column of `kind`."""
+    if cell == DATE or (cell == DATETIME and kind == "date"):
+        return DATE_FORMAT
+    if cell == DATETIME:
+        return DATETIME_FORMAT
+    if cell == NUMBER:
+        return DECIMAL_FORMAT if kind == "decimal" else "General"
+    if cell == TEXT:
+        return TEXT_FORMAT
+    if cell == BLANK:
+        return _BLANK_FORMATS.get(kind, "General")
+    return "General"
+
+
+def alignment(cell: str, kind: str) -> str:
+    """'left' for text, 'right' for numbers and dates, 'center' for booleans."""
+    if cell == BLANK:
+        return "left" if kind == "text" else "right"
+    return {TEXT: "left", BOOL: "center"}.get(cell, "right")
+
+
+def csv_text(value: Any) -> str:
+    """A value as one csv field: dates ISO, decimals plain, text escaped, None ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return escape_formula(value if isinstance(value, str) else str(value))
+
+
+# --- backends -----------------------------------------------------------------------
+
+
+class _Backend:
+    """One file format: sheets with a header row, then data rows (1-based row index)."""
+
+    def __init__(self, path: str, columns: list[ColumnFormat]) -> None:
+        self.path = path
+        self.columns = columns
+
+    def add_sheet(self, title: str) -> None:
+        raise NotImplementedError
+
+    def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _XlsxBackend(_Backend):
+    def __init__(self, path: str, columns: list[ColumnFormat]) -> None:
+        super().__init__(path, columns)
+        self.book = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.formats: dict[tuple[str, str, bool], Any] = {}  # (cell type, kind, marked)
+        self.header = self.book.add_format(
+            {**_XLSX_BASE, "bold": True, "bg_color": "#C0C0C0", "align": "center"}
+        )
+        self.sheet: Any = None
+
+    def add_sheet(self, title: str) -> None:
+        self.sheet = self.book.add_worksheet(title)
+        for col, column in enumerate(self.columns):
+            self.sheet.set_column(col, col, column_width(column))
+            self.sheet.write_string(0, col, escape_formula(column.header), self.header)
+        self.sheet.freeze_panes(1, 0)
+
+    def _format(self, cell: str, kind: str, marked: bool) -> Any:
+        key = (cell, kind, marked)
+        if key not in self.formats:
+            spec = {**_XLSX_BASE, "num_format": number_format(cell, kind)}
+            spec["align"] = alignment(cell, kind)
+            if marked:
+                spec.update(bg_color="#FFFF00", font_color="#FF0000")
+            self.formats[key] = self.book.add_format(spec)
+        return self.formats[key]
+
+    def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
+        for col, column in enumerate(self.columns):
+            cell, value = cell_value(values[col])
+            fmt = self._format(cell, column.kind, col in highlight)
+            _XLSX_WRITERS[cell](self.sheet, rowx, col, value, fmt)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+_XLSX_BASE = {"font_name": "宋体", "font_size": 9, "border": 1, "valign": "vcenter"}
+_XLSX_WRITERS = {
+    BLANK: lambda sheet, row, col, value, fmt: sheet.write_blank(row, col, None, fmt),
+    TEXT: lambda sheet, row, col, value, fmt: sheet.write_string(row, col, value, fmt),
+    NUMBER: lambda sheet, row, col, value, fmt: sheet.write_number(row, col, value, fmt),
+    BOOL: lambda sheet, row, col, value, fmt: sheet.write_boolean(row, col, value, fmt),
+    DATE: lambda sheet, row, col, value, fmt: sheet.write_datetime(row, col, value, fmt),
+    DATETIME: lambda sheet, row, col, value, fmt: sheet.write_datetime(row, col, value, fmt),
+}
+
+_XLS_HORZ = {
+    "left": xlwt.Alignment.HORZ_LEFT,
+    "right": xlwt.Alignment.HORZ_RIGHT,
+    "center": xlwt.Alignment.HORZ_CENTER,
+}
+XLS_HIGHLIGHT_FILL = "yellow"
+XLS_HIGHLIGHT_FONT = xlwt.Style.colour_map["red"]
+
+
+def xls_style(cell: str, kind: str, marked: bool = False) -> xlwt.XFStyle:
+    """The cached body-cell style (white, or yellow with a red font when `marked`)."""
+    return set_excel_style(
+        color=XLS_HIGHLIGHT_FILL if marked else "white",
+        colour_index=XLS_HIGHLIGHT_FONT if marked else 0,
+        horz=_XLS_HORZ[alignment(cell, kind)],
+        num_format_str=number_format(cell, kind),
+    )
+
+
+class _XlsBackend(_Backend):
+    def __init__(self, path: str, columns: list[ColumnFormat]) -> None:
+        super().__init__(path, columns)
+        self.book = xlwt.Workbook(encoding="utf-8")
+        self.sheet: Any = None
+        self.styles: dict[tuple[str, str, bool], xlwt.XFStyle] = {}
+
+    def add_sheet(self, title: str) -> None:
+        self.sheet = self.book.add_sheet(title)
+        header = set_excel_style(color="gray25", bold=True)
+        for col, column in enumerate(self.columns):
+            self.sheet.col(col).width = min(256 * column_width(column), 65535)
+            self.sheet.write(0, col, escape_formula(column.header), header)
+        self.sheet.set_panes_frozen(True)
+        self.sheet.set_horz_split_pos(1)
+        self.sheet.set_remove_splits(True)
+
+    def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
+        row = self.sheet.row(rowx)
+        for col, column in enumerate(self.columns):
+            cell, value = cell_value(values[col])
+            key = (cell, column.kind, col in highlight)
+            style = self.styles.get(key) or self.styles.setdefault(key, xls_style(*key))
+            row.write(col, value, style)
+        if rowx % XLS_FLUSH_EVERY == 0:
+            self.sheet.flush_row_data()
+
+    def close(self) -> None:
+        self.book.save(self.path)
+
+
+class _CsvBackend(_Backend):
+    def __init__(self, path: str, columns: list[ColumnFormat]) -> None:
+        super().__init__(path, columns)
+        self.file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.file)
+
+    def add_sheet(self, title: str) -> None:
+        self.writer.writerow([escape_formula(column.header) for column in self.columns])
+
+    def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
+        self.writer.writerow([csv_text(value) for value in values])
+
+    def close(self) -> None:
+        self.file.close()
+
+
+_BACKENDS: dict[str, type[_Backend]] = {
+    "xlsx": _XlsxBackend,
+    "xls": _XlsBackend,
+    "csv": _CsvBackend,
+}
+
+
+class SheetWriter:
+    """Write a header row on opening, then :meth:`write_row` per row; :meth:`close` finishes.
+
+    xls continues on a new sheet named "<sheet_name> (2)", "(3)"... with the header
+    repeated after every `max_xls_rows` data rows (xlsx likewise after 1,048,575; csv
+    never). `rows_written` counts data rows over all sheets. csv has no styles: there the
+    header is a plain row and `highlight` is ignored.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        fmt: str,
+        sheet_name: str,
+        columns: list[ColumnFormat],
+        max_xls_rows: int = XLS_MAX_DATA_ROWS,
+    ) -> None:
+        _check_arguments(fmt, columns, max_xls_rows)
+        self.columns = list(columns)
+        self.sheet_name = sheet_name
+        self.rows_written = 0
+        self._limit = {"xls": max_xls_rows, "xlsx": XLSX_MAX_DATA_ROWS}.get(fmt)
+        self._backend = _BACKENDS[fmt](os.fspath(path), self.columns)
+        self._sheets = 0
+        self._sheet_rows = 0
+        self._closed = False
+        self._next_sheet()
+
+    def _next_sheet(self) -> None:
+        self._sheets += 1
+        self._sheet_rows = 0
+        self._backend.add_sheet(sheet_title(self.sheet_name, self._sheets))
+
+    def write_row(self, values: Sequence, *, highlight: Collection[int] = ()) -> None:
+        """Write one data row; `highlight` marks those column indexes (yellow, red font)."""
+        if self._closed:
+            raise ValueError("write_row() on a closed SheetWriter")
+        if len(values) > len(self.columns):
+            raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
+        if self._limit is not None and self._sheet_rows >= self._limit:
+            self._next_sheet()
+        self._sheet_rows += 1
+        padded = [*values, *[None] * (len(self.columns) - len(values))]
+        self._backend.write_row(self._sheet_rows, padded, frozenset(highlight))
+        self.rows_written += 1
+
+    def close(self) -> None:
+        """Finish and save the file; idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._backend.close()
+
+    def __enter__(self) -> SheetWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _check_arguments(fmt: str, columns: Sequence[ColumnFormat], max_xls_rows: int) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, not {fmt!r}")
+    if not columns:
+        raise ValueError("at least one column is needed")
+    unknown = [column.kind for column in columns if column.kind not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown column kinds {unknown}; use {KINDS}")
+    if not 1 <= max_xls_rows <= XLS_MAX_DATA_ROWS:
+        raise ValueError(f"max_xls_rows must be 1..{XLS_MAX_DATA_ROWS}")
