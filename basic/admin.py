@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from .admin_mixins import ExcelAdminMixin
 from .models import LogisticsCompany, Product, Warehouse
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ExcelAdminMixin, admin.ModelAdmin):
+    excel_kind = "product"
     list_display = [
         "sku_code",
         "name",
@@ -23,13 +25,15 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(ExcelAdminMixin, admin.ModelAdmin):
+    excel_kind = "warehouse"
     list_display = ["code", "name", "address", "status", "updated_at"]
     list_filter = ["status"]
     search_fields = ["code", "name", "address"]
 
 
 @admin.register(LogisticsCompany)
-class LogisticsCompanyAdmin(admin.ModelAdmin):
+class LogisticsCompanyAdmin(ExcelAdminMixin, admin.ModelAdmin):
+    excel_kind = "logistics"
     list_display = ["code", "name", "updated_at"]
     search_fields = ["code", "name"]

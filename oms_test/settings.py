@@ -96,6 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, so that worker processes started by tests see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_oms.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"]["OPTIONS"] = {
         "charset": "utf8mb4",
@@ -148,9 +150,14 @@ STORAGES = {
     },
 }
 MAX_UPLOAD_MB = env.int("OMS_MAX_UPLOAD_MB", default=50)
+# A small .xlsx may expand enormously (zip bomb): refused before any reader expands it.
+MAX_XLSX_UNCOMPRESSED_MB = env.int("OMS_MAX_XLSX_UNCOMPRESSED_MB", default=1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_TTL_DAYS = env.int("OMS_UPLOAD_TTL_DAYS", default=30)
 EXPORT_TTL_DAYS = env.int("OMS_EXPORT_TTL_DAYS", default=7)
+# .xls files are built in memory (xlwt): larger exports must choose xlsx or csv.
+XLS_MAX_ROWS = env.int("OMS_XLS_MAX_ROWS", default=100_000)
+JOB_STALE_MINUTES = env.int("OMS_JOB_STALE_MINUTES", default=10)
 
 # Security (on by default whenever DEBUG is off) -----------------------------------------
 

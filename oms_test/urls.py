@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from basic.views import healthz
 
@@ -13,5 +14,7 @@ urlpatterns = [
     path("accounts/login/", admin.site.login, name="login"),
     path("accounts/logout/", admin.site.logout, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("basic.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from basic.admin_mixins import NotFoundInsteadOfRedirectMixin
+from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 
 from .models import Order, OrderItem, Store
 from .selectors import restrict_to_stores, visible_stores
 
 
-class StoreScopedAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
+class StoreScopedAdmin(ExcelAdminMixin, NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
     """Rows of stores the user does not operate do not exist for them: list, edit, delete."""
 
     store_field = "store"
@@ -23,6 +23,7 @@ class StoreScopedAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(StoreScopedAdmin):
+    excel_kind = "store"
     store_field = "pk"
     list_display = [
         "code",
@@ -48,6 +49,7 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(StoreScopedAdmin):
+    excel_kind = "order"
     list_display = [
         "platform_order_no",
         "store",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import *  # noqa: F403
-from tests.processes import BASE_DIR, process_env_for
+from tests.processes import BASE_DIR, WorkerProcess, process_env_for
 
 REQUIRE_SERVICES = os.environ.get("OMS_REQUIRE_SERVICES") == "1"
 
@@ -45,3 +45,41 @@ def process_env(tmp_path):
 @pytest.fixture
 def base_dir() -> Path:
     return BASE_DIR
+
+
+@pytest.fixture(scope="session")
+def worker_database_url(django_db_setup, django_db_blocker) -> str:
+    """The test database, as a URL a worker process can be started with."""
+    from urllib.parse import urlsplit
+
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    parts = urlsplit(os.environ["OMS_DATABASE_URL"])
+    return parts._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(worker_database_url):
+    """One real `celery -A oms_test worker` process for the session, on the test database.
+
+    Tests that use it must commit what the worker reads: mark them
+    ``django_db(transaction=True)``.
+    """
+    env = {**os.environ, "OMS_DATABASE_URL": worker_database_url, "PYTHONPATH": str(BASE_DIR)}
+    worker = WorkerProcess(env, "--concurrency", "1", "--hostname", "test-worker@%h")
+    worker.wait_ready()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def roles(db):
+    """The role groups of the data migration (transactional tests flush them away)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("user.migrations.0002_roles").create_roles(apps, None)

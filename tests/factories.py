@@ -62,7 +62,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 @pytest.fixture
-def operator_factory(db):
+def operator_factory(roles):
     """Make an operator (group 运营) who works on the given stores."""
 
     def make(*stores, **fields):

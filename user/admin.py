@@ -2,14 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from basic.admin_mixins import NotFoundInsteadOfRedirectMixin
+from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 from store.selectors import visible_stores
 
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(NotFoundInsteadOfRedirectMixin, DjangoUserAdmin):
+class UserAdmin(ExcelAdminMixin, NotFoundInsteadOfRedirectMixin, DjangoUserAdmin):
+    excel_kind = "user"
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (

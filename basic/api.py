@@ -1,0 +1,203 @@
+"""The JSON API of file jobs (docs/API.md). Session auth with CSRF; thin views."""
+
+import functools
+import io
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404, JsonResponse, QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import job_files
+from .exports import export_job_create
+from .models import FileJob
+from .selectors import job_get, job_list
+from .sheet_templates import template_build
+from .uploads import RequestRefused, check_kind, import_job_create, max_upload_bytes
+
+PAGE_SIZE = 50
+
+
+def error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+
+
+def api_view(view):
+    """JSON for every outcome: 401 for anonymous callers, refusals as {"error": ...}."""
+
+    @login_not_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return error_response(401, "not_authenticated", _("Log in first."))
+        try:
+            return view(request, *args, **kwargs)
+        except RequestRefused as refused:
+            return error_response(refused.status, refused.code, refused.message)
+        except Http404:
+            return error_response(404, "not_found", _("Not found."))
+
+    return wrapper
+
+
+def job_as_dict(job: FileJob) -> dict:
+    def url(name):
+        return reverse(name, args=[job.pk])
+
+    return {
+        "id": job.pk,
+        "url": url("api-job-detail"),
+        "kind": job.kind,
+        "direction": job.direction,
+        "mode": job.mode,
+        "format": job.file_format,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "file_name": job.original_name or job.result_filename,
+        "sheet": job.sheet_name,
+        "total": job.total,
+        "processed": job.processed,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "failed": job.failed,
+        "progress": job.progress,
+        "message": job.message,
+        "result_url": url("api-job-result") if job.result_name else None,
+        "error_report_url": url("api-job-error-report") if job.error_report_name else None,
+        "owner": job.owner.get_username(),
+        "host": job.host,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+@api_view
+@require_POST
+def job_import(request):
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > max_upload_bytes() + 64 * 1024:  # refused before the body is read
+        raise RequestRefused(
+            413,
+            "too_large",
+            _("The file is larger than %(mb)s MB.") % {"mb": settings.MAX_UPLOAD_MB},
+        )
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        raise RequestRefused(400, "no_file", _("Choose a file to import."))
+    job, _created = import_job_create(
+        user=request.user,
+        kind=request.POST.get("kind", ""),
+        uploaded=uploaded,
+        mode=request.POST.get("mode", ""),
+        language=request.LANGUAGE_CODE,
+    )
+    return JsonResponse(
+        {"id": job.pk, "status": job.status, "url": reverse("api-job-detail", args=[job.pk])},
+        status=202,
+    )
+
+
+def _export_request(request) -> dict:
+    """JSON body or form fields: kind, format, filters (an object), ids (optional)."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise RequestRefused(400, "bad_json", _("The request is not valid JSON.")) from exc
+    else:
+        data = request.POST.dict()
+    filters = data.get("filters") or {}
+    if isinstance(filters, str):
+        try:
+            filters = (
+                json.loads(filters)
+                if filters.strip().startswith("{")
+                else dict(QueryDict(filters).items())
+            )
+        except ValueError as exc:
+            raise RequestRefused(400, "bad_filters", _("The filters are not valid.")) from exc
+    ids = data.get("ids")
+    if not isinstance(filters, dict) or (ids is not None and not isinstance(ids, list)):
+        raise RequestRefused(400, "bad_filters", _("The filters are not valid."))
+    return {
+        "kind": data.get("kind", ""),
+        "file_format": data.get("format") or "xlsx",
+        "filters": filters,
+        "ids": ids,
+    }
+
+
+@api_view
+@require_POST
+def job_export(request):
+    job, _created = export_job_create(
+        user=request.user, language=request.LANGUAGE_CODE, **_export_request(request)
+    )
+    return JsonResponse(job_as_dict(job), status=202)
+
+
+@api_view
+@require_GET
+def jobs(request):
+    selected = job_list(
+        user=request.user,
+        status=request.GET.get("status", ""),
+        kind=request.GET.get("kind", ""),
+        direction=request.GET.get("direction", ""),
+    )
+    try:
+        offset = max(0, int(request.GET.get("offset", 0)))
+    except ValueError:
+        offset = 0
+    page = list(selected[offset : offset + PAGE_SIZE])
+    return JsonResponse(
+        {"results": [job_as_dict(job) for job in page], "offset": offset, "count": selected.count()}
+    )
+
+
+@api_view
+@require_GET
+def job_detail(request, job_id: int):
+    return JsonResponse(job_as_dict(job_get(user=request.user, job_id=job_id)))
+
+
+def _download(name: str, filename: str) -> FileResponse:
+    if not name:
+        raise Http404
+    response = FileResponse(
+        job_files.job_storage().open(name, "rb"), as_attachment=True, filename=filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@api_view
+@require_GET
+def job_error_report(request, job_id: int):
+    job = job_get(user=request.user, job_id=job_id)
+    extension = job.error_report_name.rsplit(".", 1)[-1]
+    stem = (job.original_name.rsplit(".", 1)[0] or job.kind) if job.original_name else job.kind
+    return _download(job.error_report_name, f"{stem}_{_('errors')}.{extension}")
+
+
+@api_view
+@require_GET
+def job_result(request, job_id: int):
+    job = job_get(user=request.user, job_id=job_id)
+    return _download(job.result_name, job.result_filename or f"{job.kind}.{job.file_format}")
+
+
+@api_view
+@require_GET
+def template_download(request, kind: str, file_format: str):
+    spec = check_kind(user=request.user, kind=kind, permissions_attr="import_permissions")
+    content = template_build(spec=spec, file_format=file_format)
+    filename = f"{spec.label}_{_('template')}.{file_format}"
+    response = FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,442 @@
+"""The import engine: a stored upload in, upserted rows and an error report out.
+
+It streams the rows of the first sheet whose header matches the kind's spec, converts
+and validates them in chunks, and commits each chunk (its rows, its rejected rows, the
+job's counters and resume point) in one transaction. It knows no kind: everything
+kind-specific is in the spec.
+"""
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from loguru import logger
+
+from utils import excel_values
+from utils.excel_read import Sheet, UnreadableFile, open_workbook
+from utils.excel_values import normalize_header
+
+from . import job_files
+from .cells import converter_for, problem_message
+from .job_errors import JobCancelled, JobRefused
+from .models import FileJob, ImportMode, ImportRowError, JobStatus
+from .specs import Column, ImportSpec, Row, get_spec
+
+CHUNK_ROWS = 2000
+HEADER_SEARCH_ROWS = 20
+ERRORS_PER_ROW_CELL_LIMIT = 200  # characters of an original cell kept for the report's preview
+
+job_log = logger.bind(concern="file")
+
+
+@dataclass
+class Header:
+    sheet: Sheet
+    row_number: int
+    cells: list[str]
+    columns: dict[int, Column]  # cell index → column
+    ignored: list[str]
+    rest: Iterator  # rows after the header
+
+
+@dataclass
+class ImportContext:
+    job: FileJob
+    user: Any
+    spec: ImportSpec
+    mode: str
+    tz: Any
+    present: set[str] = field(default_factory=set)  # column keys the file has
+    cache: dict = field(default_factory=dict)  # for the spec: reference lookups and the like
+    seen_keys: dict = field(default_factory=dict)  # natural key → first row number
+
+    @property
+    def dry_run(self) -> bool:
+        return self.mode == ImportMode.VALIDATE_ONLY
+
+
+# Header ---------------------------------------------------------------------------------
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _header_index(spec: ImportSpec) -> dict[str, Column]:
+    index = {}
+    for column in spec.columns:
+        for name in column.header_names():
+            index[name] = column
+    return index
+
+
+def _match_header(cells: list, index: dict[str, Column]) -> dict[int, Column]:
+    matched = {}
+    for position, cell in enumerate(cells):
+        if cell is None:
+            continue
+        column = index.get(normalize_header(cell))
+        if column is not None:
+            matched[position] = column
+    return matched
+
+
+def _describe(column: Column) -> str:
+    return f"{column.header} ({column.key})"
+
+
+def locate_header(sheets: Iterable[Sheet], spec: ImportSpec) -> Header:
+    """The first row, in the first sheet that has one, that names the spec's columns."""
+    index = _header_index(spec)
+    needed = min(2, len(spec.columns))
+    looked_at = []
+    for sheet in sheets:
+        looked_at.append(sheet.name)
+        buffered = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
+        for position, (row_number, cells) in enumerate(buffered):
+            matched = _match_header(cells, index)
+            if len(matched) < needed:
+                continue
+            _check_columns(sheet, row_number, cells, matched, spec)
+            header_cells = ["" if c is None else str(c).strip() for c in cells]
+            ignored = [text for i, text in enumerate(header_cells) if text and i not in matched]
+            rest = itertools.chain(buffered[position + 1 :], sheet.rows)
+            return Header(sheet, row_number, header_cells, matched, ignored, rest)
+    expected = "、".join(_describe(c) for c in spec.columns if c.required)
+    raise JobRefused(
+        _(
+            "No header row found in the first %(rows)s rows of sheet(s) %(sheets)s. "
+            "Expected a row with the columns %(expected)s."
+        )
+        % {"rows": HEADER_SEARCH_ROWS, "sheets": "、".join(looked_at) or "-", "expected": expected}
+    )
+
+
+def _check_columns(sheet, row_number, cells, matched: dict[int, Column], spec) -> None:
+    by_key: dict[str, list[int]] = {}
+    for position, column in matched.items():
+        by_key.setdefault(column.key, []).append(position)
+    for key, positions in by_key.items():
+        if len(positions) > 1:
+            raise JobRefused(
+                _(
+                    "Sheet %(sheet)s, row %(row)s: the column %(column)s appears more than once "
+                    "(columns %(letters)s)."
+                )
+                % {
+                    "sheet": sheet.name,
+                    "row": row_number,
+                    "column": _describe(spec.columns_by_key[key]),
+                    "letters": ", ".join(_column_letter(p) for p in positions),
+                }
+            )
+    missing = [c for c in spec.columns if c.required and c.key not in by_key]
+    if missing:
+        found = [str(c).strip() for c in cells if c is not None and str(c).strip()]
+        raise JobRefused(
+            _(
+                "Sheet %(sheet)s, row %(row)s: missing required columns %(missing)s. "
+                "Expected %(expected)s; found %(found)s."
+            )
+            % {
+                "sheet": sheet.name,
+                "row": row_number,
+                "missing": "、".join(_describe(c) for c in missing),
+                "expected": "、".join(_describe(c) for c in spec.columns if c.required),
+                "found": "、".join(found) or "-",
+            }
+        )
+
+
+# Rows -----------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return (
+            value.isoformat(sep=" ")
+            if hasattr(value, "hour") and hasattr(value, "day")
+            else value.isoformat()
+        )
+    return str(getattr(value, "text", value))
+
+
+def _is_blank(cells: list) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def convert_rows(rows: Iterator, header: Header, ctx: ImportContext) -> Iterator[Row]:
+    """Rows with their cells converted; blank rows and already committed rows skipped."""
+    converters = [
+        (position, column, converter_for(column, ctx.tz))
+        for position, column in header.columns.items()
+    ]
+    required = [c for c in ctx.spec.columns if c.required]
+    resume_after = ctx.job.resume_after
+    for number, cells in rows:
+        if number <= resume_after or _is_blank(cells):
+            continue
+        row = Row(number=number, cells=cells)
+        width = len(cells)
+        for position, column, convert in converters:
+            raw = cells[position] if position < width else None
+            try:
+                row.values[column.key] = convert(raw)
+            except excel_values.ValueProblem as problem:
+                row.values[column.key] = None
+                row.reject(column, problem_message(problem, raw), raw)
+        for column in required:
+            if row.values.get(column.key) in (None, "", []) and not any(
+                p["key"] == column.key for p in row.problems
+            ):
+                row.reject(column, _("required"))
+        yield row
+
+
+def chunked(rows: Iterator[Row], spec: ImportSpec, size: int) -> Iterator[list[Row]]:
+    """Chunks of about ``size`` rows; rows of one group (an order) never cross a boundary."""
+    chunk: list[Row] = []
+    last_group = None
+    for row in rows:
+        group = spec.group_of(row)
+        if len(chunk) >= size and (group is None or group != last_group):
+            yield chunk
+            chunk = []
+        chunk.append(row)
+        last_group = group
+    if chunk:
+        yield chunk
+
+
+def _reject_duplicates(rows: list[Row], ctx: ImportContext) -> None:
+    spec = ctx.spec
+    if spec.group_by:
+        return  # grouped kinds check their own lines
+    key_column = spec.columns_by_key[spec.key[0]]
+    for row in rows:
+        if not row.ok:
+            continue
+        key = spec.key_of(row)
+        first = ctx.seen_keys.setdefault(key, row.number)
+        if first != row.number:
+            row.reject(
+                key_column,
+                _("duplicate of row %(row)s in this file") % {"row": first},
+                row.values.get(key_column.key),
+            )
+
+
+def _reject_broken_groups(rows: list[Row], spec: ImportSpec) -> None:
+    """A group (an order) is written whole or not at all.
+
+    A row whose group columns themselves are wrong (a mistyped store code) cannot say
+    which group it belongs to, so it also holds back the rows sharing its last group
+    column (the order number): better no order than an order missing a line.
+    """
+    if not spec.group_by:
+        return
+    identity = spec.group_by[-1]
+    bad_groups: dict[tuple, int] = {}
+    bad_identities: dict[Any, int] = {}
+    for row in rows:
+        if row.ok:
+            continue
+        bad_groups.setdefault(spec.group_of(row), row.number)
+        if any(problem["key"] in spec.group_by for problem in row.problems):
+            bad_identities.setdefault(row.values.get(identity), row.number)
+    for row in rows:
+        if not row.ok:
+            continue
+        first_bad = bad_groups.get(spec.group_of(row)) or bad_identities.get(
+            row.values.get(identity)
+        )
+        if first_bad is not None:
+            row.reject(
+                None,
+                _("not imported because row %(row)s of the same order has errors")
+                % {"row": first_bad},
+            )
+
+
+def _groups(rows: list[Row], spec: ImportSpec) -> list[list[Row]]:
+    if not spec.group_by:
+        return [[row] for row in rows]
+    groups: dict[tuple, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(spec.group_of(row), []).append(row)
+    return list(groups.values())
+
+
+# Chunks ---------------------------------------------------------------------------------
+
+
+def _write_chunk(rows: list[Row], ctx: ImportContext) -> None:
+    """Write the valid rows; if the database refuses the chunk, find the rows it refuses."""
+    valid = [row for row in rows if row.ok]
+    try:
+        with transaction.atomic():
+            ctx.spec.write(valid, ctx)
+            _record_chunk(rows, ctx)
+        return
+    except (IntegrityError, DataError) as exc:
+        job_log.warning(
+            "job {} chunk refused by the database, retrying row by row: {}", ctx.job.pk, exc
+        )
+    for row in valid:
+        row.outcome = ""
+    with transaction.atomic():
+        for group in _groups(valid, ctx.spec):
+            try:
+                with transaction.atomic():
+                    ctx.spec.write(group, ctx)
+            except (IntegrityError, DataError) as exc:
+                for row in group:
+                    row.outcome = ""
+                    row.reject(None, _("the database refused this row: %(error)s") % {"error": exc})
+        _record_chunk(rows, ctx)
+
+
+def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
+    """Inside the chunk's transaction: rejected rows, counters, resume point, heartbeat."""
+    rejected = [row for row in rows if not row.ok]
+    ImportRowError.objects.bulk_create(
+        [
+            ImportRowError(
+                job=ctx.job,
+                row_number=row.number,
+                cells=[_jsonable(c) for c in row.cells],
+                problems=row.problems,
+            )
+            for row in rejected
+        ]
+    )
+    outcomes = {"created": 0, "updated": 0, "unchanged": 0}
+    for row in rows:
+        if row.ok and row.outcome in outcomes:
+            outcomes[row.outcome] += 1
+    still_running = FileJob.objects.filter(pk=ctx.job.pk, status=JobStatus.RUNNING).update(
+        processed=F("processed") + len(rows),
+        created=F("created") + outcomes["created"],
+        updated=F("updated") + outcomes["updated"],
+        unchanged=F("unchanged") + outcomes["unchanged"],
+        failed=F("failed") + len(rejected),
+        resume_after=rows[-1].number,
+        heartbeat_at=timezone.now(),
+    )
+    if not still_running:
+        raise JobCancelled  # rolls this chunk back: it stops at the last committed chunk
+
+
+def process_chunk(rows: list[Row], ctx: ImportContext) -> None:
+    ctx.spec.validate(rows, ctx)
+    _reject_duplicates(rows, ctx)
+    _reject_broken_groups(rows, ctx.spec)
+    _write_chunk(rows, ctx)
+    ctx.spec.committed([row for row in rows if row.ok], ctx)
+
+
+# The job --------------------------------------------------------------------------------
+
+
+def _summary(job: FileJob) -> str:
+    text = _(
+        "%(processed)s rows read: %(created)s created, %(updated)s updated, "
+        "%(unchanged)s unchanged, %(failed)s rejected."
+    ) % {
+        "processed": job.processed,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "failed": job.failed,
+    }
+    if job.mode == ImportMode.VALIDATE_ONLY:
+        text = _("Validation only, nothing was written.") + " " + text
+    return text
+
+
+def run_import(job: FileJob) -> None:
+    """Run a claimed import job to its end (succeeded, failed or cancelled)."""
+    from .error_report import write_error_report
+
+    spec = get_spec(job.kind)
+    ctx = ImportContext(
+        job=job,
+        user=job.owner,
+        spec=spec,
+        mode=job.mode or ImportMode.CREATE_OR_UPDATE,
+        tz=timezone.get_current_timezone(),
+    )
+    limits = {"max_uncompressed_bytes": settings.MAX_XLSX_UNCOMPRESSED_MB * 1024 * 1024}
+    try:
+        with job_files.local_copy(job.upload_name) as path, open_workbook(path, **limits) as book:
+            header = locate_header(book.sheets(), spec)
+            _remember_header(job, header)
+            ctx.present = {column.key for column in header.columns.values()}
+            spec.prepare(ctx)
+            for chunk in chunked(convert_rows(header.rest, header, ctx), spec, CHUNK_ROWS):
+                process_chunk(chunk, ctx)
+    except UnreadableFile as exc:
+        raise JobRefused(unreadable_message(exc)) from exc
+    job.refresh_from_db()
+    report_name = write_error_report(job, spec) if job.failed else ""
+    FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.SUCCEEDED,
+        error_report_name=report_name,
+        message=_summary(job),
+        finished_at=timezone.now(),
+        total=F("processed"),
+    )
+    job_log.info("job {} import {} done: {}", job.pk, job.kind, _summary(job))
+
+
+def _remember_header(job: FileJob, header: Header) -> None:
+    """Kept on the job: the report repeats the original header; the page names the sheet."""
+    job.sheet_name = header.sheet.name
+    job.options = {
+        **job.options,
+        "header": header.cells,
+        "header_row": header.row_number,
+        "columns": {column.key: position for position, column in header.columns.items()},
+        "ignored_columns": header.ignored,
+    }
+    total = getattr(header.sheet, "height", None)
+    fields = {"sheet_name": job.sheet_name, "options": job.options}
+    if total:
+        fields["total"] = max(0, total - header.row_number)
+    FileJob.objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
+
+
+def unreadable_message(exc: UnreadableFile) -> str:
+    messages = {
+        "empty": _("The file is empty."),
+        "unsupported_type": _("The file is not an Excel (.xls, .xlsx) or CSV file."),
+        "corrupt": _("The file is damaged and cannot be read."),
+        "encrypted": _(
+            "The file is password-protected: save it without a password and upload it again."
+        ),
+        "too_large_uncompressed": _(
+            "The workbook expands to more than the allowed size; it may be a zip bomb."
+        ),
+        "bad_encoding": _("The CSV file is neither UTF-8 nor GBK/GB18030 encoded."),
+        "too_many_rows": _("The sheet has more rows than allowed."),
+        "too_many_cells": _(
+            "The sheet's used range is too large; delete the empty rows and columns "
+            "at its end and save it again."
+        ),
+    }
+    return messages.get(exc.code, _("The file cannot be read."))

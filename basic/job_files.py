@@ -1,0 +1,72 @@
+"""Job files through the one named storage: never a local path from another process."""
+
+import hashlib
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import storages
+from django.utils import timezone
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def job_storage():
+    return storages["jobs"]
+
+
+def new_name(folder: str, extension: str) -> str:
+    """A generated storage name: users' file names never become paths."""
+    return f"{folder}/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}.{extension}"
+
+
+def sha256_of(file) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(CHUNK_BYTES), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def save(name: str, file) -> str:
+    """Store ``file`` under ``name`` (streamed); returns the name the storage chose."""
+    file.seek(0)
+    return job_storage().save(name, File(file, name=Path(name).name))
+
+
+def save_path(name: str, path: Path) -> str:
+    with path.open("rb") as file:
+        return save(name, file)
+
+
+@contextmanager
+def local_copy(name: str) -> Iterator[Path]:
+    """A seekable file on this host for a reader that needs one.
+
+    The file system storage hands out its own path; any other storage (S3) is copied to
+    a temporary file that is deleted whatever way the block ends.
+    """
+    storage = job_storage()
+    try:
+        own_path = storage.path(name)
+    except NotImplementedError:
+        own_path = None
+    if own_path:
+        yield Path(own_path)
+        return
+    suffix = Path(name).suffix
+    with tempfile.NamedTemporaryFile(prefix="oms-job-", suffix=suffix) as temp:
+        with storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, temp, CHUNK_BYTES)
+        temp.flush()
+        yield Path(temp.name)
+
+
+def delete(name: str) -> None:
+    if name:
+        job_storage().delete(name)

@@ -1,0 +1,129 @@
+"""File jobs: create, enqueue, claim, run, end. The row is the truth, the broker a messenger."""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from loguru import logger
+
+from utils.get_host_ip import get_ip
+
+from .job_errors import JobCancelled, JobRefused
+from .models import FileJob, JobDirection, JobStatus
+
+job_log = logger.bind(concern="file")
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def job_enqueue(*, job_id: int) -> bool:
+    """Hand the job to the broker. If the broker is down the job stays queued for the sweeper."""
+    from .tasks import run_file_job
+
+    try:
+        run_file_job.apply_async(args=[job_id], retry=False)
+    except Exception as exc:  # any broker failure: the row keeps the job
+        job_log.warning(
+            "job {} not enqueued (broker unavailable, sweeper will retry): {}", job_id, exc
+        )
+        FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+            message=_("Waiting for the queue: the job will start as soon as it is reachable.")
+        )
+        return False
+    FileJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def job_enqueue_on_commit(job: FileJob) -> None:
+    transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+
+
+def stale_before():
+    return timezone.now() - timedelta(minutes=settings.JOB_STALE_MINUTES)
+
+
+def job_claim(*, job_id: int, worker: str) -> FileJob | None:
+    """Take the job for this worker with a conditional UPDATE: two workers never both win.
+
+    A queued job is claimable, and so is a running one whose heartbeat stopped (its
+    worker died; the broker delivered the message again).
+    """
+    now = timezone.now()
+    claimed = FileJob.objects.filter(
+        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before()),
+        pk=job_id,
+    ).update(
+        status=JobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        host=get_ip(),
+        worker=worker,
+        attempts=F("attempts") + 1,
+        message="",
+    )
+    if not claimed:
+        return None
+    return FileJob.objects.select_related("owner").get(pk=job_id)
+
+
+def job_fail(*, job_id: int, message: str) -> None:
+    FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, message=message, finished_at=timezone.now()
+    )
+
+
+def job_run(*, job_id: int, worker: str = "") -> None:
+    """Claim and run one job; every way out leaves it ended or claimable again."""
+    from .exporter import run_export
+    from .importer import run_import
+
+    job = job_claim(job_id=job_id, worker=worker)
+    if job is None:
+        job_log.info("job {} not claimed (already taken, ended or cancelled)", job_id)
+        return
+    job_log.info(
+        "job {} {} {} started on {} ({})", job.pk, job.direction, job.kind, job.host, worker
+    )
+    with translation.override(job.language):
+        try:
+            run = run_import if job.direction == JobDirection.IMPORT else run_export
+            run(job)
+        except JobRefused as exc:
+            job_log.info("job {} refused its file: {}", job.pk, exc)
+            job_fail(job_id=job.pk, message=str(exc))
+        except JobCancelled:
+            job_log.info("job {} cancelled at a chunk boundary", job.pk)
+        except Exception:
+            job_log.exception("job {} failed on {}", job.pk, job.host)
+            job_fail(
+                job_id=job.pk,
+                message=_(
+                    "The job stopped on an unexpected error; "
+                    "the administrators have the details in the logs."
+                ),
+            )
+            raise
+
+
+def job_cancel(*, job: FileJob) -> bool:
+    """Cancel a queued or running job; a running import stops at its next chunk boundary."""
+    return bool(
+        FileJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now()
+        )
+    )
+
+
+def job_wait(*, job_id: int, timeout: float, poll: float = 0.5) -> FileJob:
+    """Block until the job has ended; TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = FileJob.objects.get(pk=job_id)
+        if job.is_ended:
+            return job
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id} still {job.status} after {timeout:.0f}s")
+        time.sleep(poll)

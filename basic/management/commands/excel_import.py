@@ -1,0 +1,51 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from basic.jobs import job_wait
+from basic.models import ImportMode, JobStatus
+from basic.uploads import RequestRefused, import_job_create
+
+
+class Command(BaseCommand):
+    help = "Import an Excel or CSV file as USER, through the same job a browser upload creates."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", help="store, order, product, warehouse, logistics or user")
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--user", required=True, help="username the job runs as")
+        parser.add_argument(
+            "--mode", choices=ImportMode.values, default=ImportMode.CREATE_OR_UPDATE
+        )
+        parser.add_argument(
+            "--wait", action="store_true", help="wait for the job and print its summary"
+        )
+        parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most")
+
+    def handle(self, *args, kind, file: Path, user, mode, wait, timeout, **options):
+        try:
+            owner = get_user_model().objects.get(username=user)
+        except get_user_model().DoesNotExist as exc:
+            raise CommandError(f"no user named {user!r}") from exc
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        with file.open("rb") as handle:
+            uploaded = File(handle, name=file.name)
+            try:
+                job, created = import_job_create(
+                    user=owner, kind=kind, uploaded=uploaded, mode=mode
+                )
+            except RequestRefused as refused:
+                raise CommandError(refused.message) from refused
+        self.stdout.write(f"job {job.pk} {'queued' if created else 'already queued or running'}")
+        if not wait:
+            return
+        try:
+            job = job_wait(job_id=job.pk, timeout=timeout)
+        except TimeoutError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"job {job.pk} {job.status}: {job.message}")
+        if job.status != JobStatus.SUCCEEDED:
+            raise CommandError(f"job {job.pk} {job.status}")

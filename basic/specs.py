@@ -1,0 +1,161 @@
+"""How a kind of sheet is described: its columns, its natural key, who may use it.
+
+Each app declares its kinds in its ``excel.py`` and registers them here; the engine
+(``basic.importer``, ``basic.exporter``) works from these declarations and never names a
+kind. A spec's ``write`` is the only kind-specific code on the import path.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import models
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
+from utils.excel_values import normalize_header
+
+COLUMN_TYPES = ("text", "code", "int", "decimal", "datetime", "date", "bool", "choice", "list")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the English column key: the contract of the file format
+    header: str  # the Chinese header written in templates and exports
+    type: str = "text"
+    required: bool = False
+    max_length: int | None = None
+    choices: Any = None  # a TextChoices class
+    aliases: tuple[str, ...] = ()
+    minimum: Any = None
+    places: int = 2
+    example: Any = None
+    help: str | Promise = ""
+
+    def __post_init__(self):
+        assert self.type in COLUMN_TYPES, self.type
+
+    def header_names(self) -> set[str]:
+        """Every header this column answers to, normalized for matching."""
+        names = {self.key, self.header, *self.aliases}
+        return {normalize_header(name) for name in names}
+
+    def choice_labels(self) -> list[tuple[str, list[str]]]:
+        """(code, labels) pairs: the code, its label in every language, and their aliases."""
+        from django.utils import translation
+
+        pairs = []
+        for value, label in self.choices.choices:
+            labels = {value}
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    labels.add(str(label))
+            pairs.append((value, sorted(labels)))
+        return pairs
+
+
+@dataclass
+class Row:
+    """One data row of a sheet on its way through validation."""
+
+    number: int  # 1-based row number in the sheet, as the user sees it in Excel
+    cells: list  # the original values, as read
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+    outcome: str = ""  # created | updated | unchanged, once written
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def reject(self, column: "Column | None", message: str, value: Any = None) -> None:
+        self.problems.append(
+            {
+                "key": column.key if column else "",
+                "header": column.header if column else "",
+                "value": "" if value is None else str(value),
+                "message": str(message),
+            }
+        )
+
+
+class ImportSpec:
+    """Base of every kind. Subclasses set the class attributes and implement ``write``."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str | Promise]
+    description: ClassVar[str | Promise] = ""
+    model: ClassVar[type[models.Model]]
+    columns: ClassVar[Sequence[Column]]
+    key: ClassVar[Sequence[str]]  # column keys of the natural key
+    import_permissions: ClassVar[Sequence[str]] = ()
+    export_permissions: ClassVar[Sequence[str]] = ()
+    group_by: ClassVar[Sequence[str]] = ()  # rows sharing these values are written together
+    export_paths: ClassVar[dict[str, str]] = {}  # column key → values_list path, if not the key
+
+    def __init__(self):
+        self.columns_by_key = {column.key: column for column in self.columns}
+
+    def prepare(self, ctx) -> None:
+        """Called once per job before the first chunk (load caches, check the file)."""
+
+    def validate(self, rows: list[Row], ctx) -> None:
+        """Check what needs the database (references, access); reject rows in place."""
+
+    def write(self, rows: list[Row], ctx) -> None:
+        """Upsert the valid rows (set ``row.outcome``), or only decide outcomes if dry run."""
+        raise NotImplementedError
+
+    def committed(self, rows: list[Row], ctx) -> None:
+        """Called after a chunk's transaction committed, with the rows it wrote."""
+
+    def export_queryset(self, listed: QuerySet) -> QuerySet:
+        """The rows to export, from what the kind's admin list shows (one row per object)."""
+        return listed
+
+    def export_values(self, queryset: QuerySet, size: int) -> Iterator[list[tuple]]:
+        """Raw column values in batches, by ascending primary key (keyset, flat memory)."""
+        paths = [self.export_paths.get(column.key, column.key) for column in self.columns]
+        ordered = queryset.order_by("pk")
+        last = 0
+        while True:
+            batch = list(ordered.filter(pk__gt=last).values_list("pk", *paths)[:size])
+            if not batch:
+                return
+            last = batch[-1][0]
+            yield [values[1:] for values in batch]
+
+    def key_of(self, row: Row) -> tuple:
+        return tuple(row.values.get(key) for key in self.key)
+
+    def group_of(self, row: Row) -> tuple | None:
+        return tuple(row.values.get(key) for key in self.group_by) if self.group_by else None
+
+
+_REGISTRY: dict[str, ImportSpec] = {}
+
+
+def register(spec_class: type[ImportSpec]) -> type[ImportSpec]:
+    _REGISTRY[spec_class.kind] = spec_class()
+    return spec_class
+
+
+def get_spec(kind: str) -> ImportSpec | None:
+    _load_all_specs()
+    return _REGISTRY.get(kind)
+
+
+def all_specs() -> list[ImportSpec]:
+    _load_all_specs()
+    return list(_REGISTRY.values())
+
+
+def _load_all_specs() -> None:
+    from django.utils.module_loading import autodiscover_modules
+
+    if not _REGISTRY:
+        autodiscover_modules("excel")
+
+
+def user_may(user, permissions: Iterable[str]) -> bool:
+    return bool(user.is_active and user.has_perms(list(permissions)))

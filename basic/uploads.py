@@ -1,0 +1,116 @@
+"""Accepting an upload: checked, stored under a generated name, then a job is queued."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from loguru import logger
+
+from utils.excel_read import UnreadableFile, detect_format
+
+from . import job_files
+from .jobs import ACTIVE, job_enqueue_on_commit
+from .models import FileJob, ImportMode, JobDirection
+from .specs import get_spec, user_may
+
+SNIFF_BYTES = 64 * 1024
+
+
+class RequestRefused(Exception):
+    """A job request refused before any job exists; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def max_upload_bytes() -> int:
+    return settings.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def check_kind(*, user, kind: str, permissions_attr: str):
+    spec = get_spec(kind)
+    if spec is None:
+        raise RequestRefused(400, "unknown_kind", _("Unknown kind “%(kind)s”.") % {"kind": kind})
+    if not user_may(user, getattr(spec, permissions_attr)):
+        raise RequestRefused(
+            403, "forbidden", _("You are not allowed to import %(label)s.") % {"label": spec.label}
+        )
+    return spec
+
+
+def sniff(uploaded) -> str:
+    """The format by content, whatever the name says."""
+    uploaded.seek(0)
+    head = uploaded.read(SNIFF_BYTES)
+    uploaded.seek(0)
+    try:
+        return detect_format(head)
+    except UnreadableFile as exc:
+        if exc.code == "empty":
+            raise RequestRefused(400, "empty_file", _("The file is empty.")) from exc
+        raise RequestRefused(
+            415, "unsupported_type", _("Only Excel (.xls, .xlsx) and CSV files can be imported.")
+        ) from exc
+
+
+def clean_file_name(name: str) -> str:
+    """The user's file name for display only: no path, no control characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "upload"
+
+
+def import_job_create(
+    *, user, kind: str, uploaded, mode: str = "", language: str = "zh-hans"
+) -> tuple[FileJob, bool]:
+    """Store ``uploaded`` and queue its import; returns (job, created).
+
+    The same file for the same kind and mode, uploaded again while its first job is queued
+    or running, returns that job instead of starting another.
+    """
+    check_kind(user=user, kind=kind, permissions_attr="import_permissions")
+    mode = mode or ImportMode.CREATE_OR_UPDATE
+    if mode not in ImportMode.values:
+        raise RequestRefused(400, "bad_mode", _("Unknown mode “%(mode)s”.") % {"mode": mode})
+    if uploaded.size > max_upload_bytes():
+        raise RequestRefused(
+            413,
+            "too_large",
+            _("The file is larger than %(mb)s MB.") % {"mb": settings.MAX_UPLOAD_MB},
+        )
+    file_format = sniff(uploaded)
+    digest = job_files.sha256_of(uploaded)
+    running = FileJob.objects.filter(
+        owner=user,
+        kind=kind,
+        mode=mode,
+        direction=JobDirection.IMPORT,
+        fingerprint=digest,
+        status__in=ACTIVE,
+    ).first()
+    if running:
+        return running, False
+    try:
+        stored = job_files.save(job_files.new_name("upload", file_format), uploaded)
+    except OSError as exc:
+        logger.bind(concern="file").error("upload of {} by {} not stored: {}", kind, user.pk, exc)
+        raise RequestRefused(
+            507,
+            "storage_unavailable",
+            _("The file could not be stored (storage full or unavailable). Try again later."),
+        ) from exc
+    with transaction.atomic():
+        job = FileJob.objects.create(
+            kind=kind,
+            direction=JobDirection.IMPORT,
+            mode=mode,
+            file_format=file_format,
+            owner=user,
+            language=language,
+            original_name=clean_file_name(uploaded.name or ""),
+            upload_name=stored,
+            fingerprint=digest,
+            upload_size=uploaded.size,
+        )
+        job_enqueue_on_commit(job)
+    return job, True

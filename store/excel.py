@@ -1,0 +1,504 @@
+"""Import/export specs of stores and orders."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
+from basic.specs import Column, ImportSpec, Row, register
+from basic.upsert import FlatModelSpec
+
+from .models import Order, OrderItem, OrderStatus, Platform, Store, StoreStatus
+from .selectors import visible_stores
+
+
+def _codes_to_ids(model, field: str, codes, cache: dict) -> dict:
+    """code → id for ``codes``, asking the database only for codes not seen before."""
+    missing = {code for code in codes if code and code not in cache}
+    if missing:
+        found = dict(model.objects.filter(**{f"{field}__in": missing}).values_list(field, "id"))
+        for code in missing:
+            cache[code] = found.get(code)
+    return cache
+
+
+def _visible_store_ids(ctx) -> set[int] | None:
+    """Ids of the stores the importing user operates; None means all (superuser)."""
+    if "visible_store_ids" not in ctx.cache:
+        user = ctx.user
+        ctx.cache["visible_store_ids"] = (
+            None
+            if user.is_superuser
+            else set(visible_stores(user=user).values_list("id", flat=True))
+        )
+    return ctx.cache["visible_store_ids"]
+
+
+@register
+class StoreSpec(FlatModelSpec):
+    kind = "store"
+    label = gettext_lazy("Stores")
+    description = gettext_lazy(
+        "Online stores, one row per store; the store code identifies one. Stores you create "
+        "are assigned to you."
+    )
+    model = Store
+    key = ("code",)
+    import_permissions = ("store.add_store", "store.change_store")
+    export_permissions = ("store.view_store",)
+    columns = (
+        Column(
+            "code",
+            "店铺编码",
+            "code",
+            required=True,
+            max_length=32,
+            aliases=("store_code",),
+            example="TB001",
+        ),
+        Column(
+            "name",
+            "店铺名称",
+            "text",
+            required=True,
+            max_length=100,
+            aliases=("store_name", "店铺"),
+            example="鲜果优选淘宝店",
+        ),
+        Column(
+            "platform",
+            "平台",
+            "choice",
+            required=True,
+            choices=Platform,
+            aliases=("渠道", "销售平台"),
+            example="淘宝",
+        ),
+        Column(
+            "status", "状态", "choice", choices=StoreStatus, aliases=("店铺状态",), example="营业中"
+        ),
+        Column("contact_name", "联系人", "text", max_length=50, example="王店长"),
+        Column(
+            "contact_phone",
+            "联系电话",
+            "code",
+            max_length=32,
+            aliases=("电话", "手机号"),
+            example="13800138000",
+        ),
+    )
+
+    def validate(self, rows: list[Row], ctx) -> None:
+        visible = _visible_store_ids(ctx)
+        if visible is None:
+            return
+        code_column = self.columns_by_key["code"]
+        ids = _codes_to_ids(
+            Store, "code", [r.values.get("code") for r in rows], ctx.cache.setdefault("stores", {})
+        )
+        for row in rows:
+            store_id = ids.get(row.values.get("code"))
+            if store_id is not None and store_id not in visible:
+                row.reject(
+                    code_column,
+                    _("no access to store %(code)s") % {"code": row.values["code"]},
+                    row.values["code"],
+                )
+
+    def after_write(self, *, created: list, updated: list, ctx) -> None:
+        if ctx.user.is_superuser or not created:
+            return
+        stores = Store.objects.filter(code__in=[store.code for store in created])
+        ctx.user.stores.add(*stores)
+        ctx.cache.pop("visible_store_ids", None)
+
+
+ORDER_FIELDS = (
+    "status", "buyer_name", "buyer_phone", "province", "city", "district", "address",
+    "freight", "ordered_at", "paid_at", "tracking_no", "remark",
+)  # fmt: skip
+REFERENCES = {
+    "warehouse_code": ("warehouse_id", Warehouse),
+    "logistics_code": ("logistics_id", LogisticsCompany),
+}
+
+
+@register
+class OrderSpec(ImportSpec):
+    kind = "order"
+    label = gettext_lazy("Orders")
+    description = gettext_lazy(
+        "Orders, one row per order line. Lines with the same store code and platform order "
+        "number form one order; importing an order again replaces its lines."
+    )
+    model = Order
+    key = ("store_code", "platform_order_no", "sku_code")
+    group_by = ("store_code", "platform_order_no")
+    import_permissions = ("store.add_order", "store.change_order")
+    export_permissions = ("store.view_order",)
+    columns = (
+        Column(
+            "store_code",
+            "店铺编码",
+            "code",
+            required=True,
+            max_length=32,
+            aliases=("店铺代码",),
+            example="TB001",
+        ),
+        Column(
+            "platform_order_no",
+            "平台订单号",
+            "code",
+            required=True,
+            max_length=64,
+            aliases=("订单号", "订单编号", "外部订单号", "order_no"),
+            example="TB20261124000001",
+        ),
+        Column(
+            "status", "订单状态", "choice", choices=OrderStatus, aliases=("状态",), example="已付款"
+        ),
+        Column(
+            "buyer_name",
+            "买家姓名",
+            "text",
+            max_length=100,
+            aliases=("收货人", "收件人", "买家"),
+            example="张三",
+        ),
+        Column(
+            "buyer_phone",
+            "买家电话",
+            "code",
+            max_length=32,
+            aliases=("收货人电话", "收件人电话", "手机号", "联系电话"),
+            example="13800138000",
+        ),
+        Column("province", "省份", "text", max_length=32, aliases=("省",), example="上海市"),
+        Column("city", "城市", "text", max_length=32, aliases=("市",), example="上海市"),
+        Column("district", "区县", "text", max_length=32, aliases=("区", "县"), example="浦东新区"),
+        Column(
+            "address",
+            "详细地址",
+            "text",
+            max_length=255,
+            aliases=("地址", "收货地址"),
+            example="张江路 88 号 3 楼",
+        ),
+        Column("freight", "运费", "decimal", minimum=0, aliases=("邮费",), example="6.00"),
+        Column(
+            "ordered_at",
+            "下单时间",
+            "datetime",
+            aliases=("创建时间", "订单时间"),
+            example="2026-11-24 10:30:00",
+        ),
+        Column(
+            "paid_at", "付款时间", "datetime", aliases=("支付时间",), example="2026-11-24 10:31:00"
+        ),
+        Column(
+            "warehouse_code",
+            "仓库编码",
+            "code",
+            max_length=32,
+            aliases=("发货仓库编码",),
+            example="WH-SH",
+        ),
+        Column(
+            "logistics_code",
+            "物流公司编码",
+            "code",
+            max_length=32,
+            aliases=("快递公司编码", "承运商编码"),
+            example="SF",
+        ),
+        Column(
+            "tracking_no",
+            "运单号",
+            "code",
+            max_length=64,
+            aliases=("快递单号", "物流单号"),
+            example="SF1234567890",
+        ),
+        Column(
+            "remark", "备注", "text", max_length=500, aliases=("订单备注", "买家留言"), example=""
+        ),
+        Column(
+            "sku_code",
+            "商品编码",
+            "code",
+            required=True,
+            max_length=64,
+            aliases=("SKU", "SKU编码", "商家编码", "货号"),
+            example="SKU0001",
+        ),
+        Column(
+            "product_name",
+            "商品名称",
+            "text",
+            max_length=200,
+            aliases=("名称", "品名"),
+            example="赣南脐橙 5kg装",
+        ),
+        Column(
+            "quantity",
+            "数量",
+            "int",
+            required=True,
+            minimum=0,
+            aliases=("购买数量", "件数"),
+            example=2,
+        ),
+        Column(
+            "unit_price",
+            "单价",
+            "decimal",
+            required=True,
+            minimum=0,
+            aliases=("价格", "商品单价", "售价"),
+            example="59.90",
+        ),
+    )
+
+    export_paths = {
+        "store_code": "order__store__code",
+        "warehouse_code": "order__warehouse__code",
+        "logistics_code": "order__logistics__code",
+        **{name: f"order__{name}" for name in ("platform_order_no", *ORDER_FIELDS)},
+    }
+
+    def export_queryset(self, listed):
+        """One row per order line of the listed orders."""
+        return OrderItem.objects.filter(order__in=listed.values("pk"))
+
+    # Validation ---------------------------------------------------------------------------
+
+    def validate(self, rows: list[Row], ctx) -> None:
+        cache = ctx.cache
+        stores = _codes_to_ids(
+            Store,
+            "code",
+            {r.values.get("store_code") for r in rows},
+            cache.setdefault("stores", {}),
+        )
+        products = _codes_to_ids(
+            Product,
+            "sku_code",
+            {r.values.get("sku_code") for r in rows},
+            cache.setdefault("products", {}),
+        )
+        references = {
+            key: _codes_to_ids(
+                model, "code", {r.values.get(key) for r in rows}, cache.setdefault(key, {})
+            )
+            for key, (_field, model) in REFERENCES.items()
+        }
+        visible = _visible_store_ids(ctx)
+        lines_seen = cache.setdefault("lines_seen", {})
+        column = self.columns_by_key
+        for row in rows:
+            values = row.values
+            store_code = values.get("store_code")
+            if store_code:
+                store_id = stores.get(store_code)
+                if store_id is None:
+                    row.reject(
+                        column["store_code"],
+                        _("unknown store code %(code)s") % {"code": store_code},
+                        store_code,
+                    )
+                elif visible is not None and store_id not in visible:
+                    row.reject(
+                        column["store_code"],
+                        _("no access to store %(code)s") % {"code": store_code},
+                        store_code,
+                    )
+            sku = values.get("sku_code")
+            if sku and products.get(sku) is None:
+                row.reject(column["sku_code"], _("unknown SKU code %(code)s") % {"code": sku}, sku)
+            for key, codes in references.items():
+                code = values.get(key)
+                if code and codes.get(code) is None:
+                    row.reject(column[key], _("unknown code %(code)s") % {"code": code}, code)
+            if values.get("quantity") == 0:
+                row.reject(column["quantity"], _("must be at least 1"), 0)
+            if row.ok:
+                line = self.key_of(row)
+                first = lines_seen.setdefault(line, row.number)
+                if first != row.number:
+                    row.reject(
+                        column["sku_code"],
+                        _("the same SKU appears twice in this order (row %(row)s)")
+                        % {"row": first},
+                        sku,
+                    )
+
+    # Writing ------------------------------------------------------------------------------
+
+    def _order_values(self, row: Row, ctx) -> dict:
+        values = row.values
+        data = {name: values.get(name) for name in ORDER_FIELDS if name in ctx.present}
+        for key, (field, _model) in REFERENCES.items():
+            if key in ctx.present:
+                data[field] = ctx.cache[key].get(values.get(key))
+        for name in (
+            "buyer_name",
+            "buyer_phone",
+            "province",
+            "city",
+            "district",
+            "address",
+            "tracking_no",
+            "remark",
+        ):
+            if name in data and data[name] is None:
+                data[name] = ""
+        if data.get("status") is None:
+            data.pop("status", None)
+        if data.get("freight") is None and "freight" in data:
+            data["freight"] = Decimal("0")
+        return data
+
+    def _lines(self, rows: list[Row], ctx) -> list[tuple]:
+        products = ctx.cache["products"]
+        return [
+            (
+                row.values["sku_code"],
+                row.values.get("product_name") or "",
+                row.values["quantity"],
+                row.values["unit_price"],
+                products.get(row.values["sku_code"]),
+            )
+            for row in rows
+        ]
+
+    def write(self, rows: list[Row], ctx) -> None:
+        if not rows:
+            return
+        stores = ctx.cache["stores"]
+        groups: dict[tuple, list[Row]] = {}
+        for row in rows:
+            groups.setdefault(
+                (stores[row.values["store_code"]], row.values["platform_order_no"]), []
+            ).append(row)
+        existing = self._existing_orders(groups)
+        existing_lines = self._existing_lines([order.pk for order in existing.values()])
+        written_before = ctx.cache.setdefault("orders_written", set())
+
+        new_orders, changed_orders, replaced_ids, new_lines = [], [], [], []
+        now = timezone.now()
+        for key, group in groups.items():
+            order = existing.get(key)
+            lines = self._lines(group, ctx)
+            appending = key in written_before
+            values = self._order_values(group[0], ctx)
+            if order is None:
+                order = Order(store_id=key[0], platform_order_no=key[1], **values)
+                new_orders.append(order)
+                outcome = "created"
+            elif ctx.mode == ImportMode.CREATE_ONLY and not appending:
+                for row in group:
+                    row.reject(
+                        self.columns_by_key["platform_order_no"],
+                        _("the order already exists"),
+                        key[1],
+                    )
+                continue
+            elif appending:
+                outcome = "updated"
+            else:
+                fields_changed = any(
+                    getattr(order, name) != value for name, value in values.items()
+                )
+                lines_changed = sorted(lines) != existing_lines.get(order.pk, [])
+                if not fields_changed and not lines_changed:
+                    outcome = "unchanged"
+                else:
+                    outcome = "updated"
+                    for name, value in values.items():
+                        setattr(order, name, value)
+                    order.updated_at = now
+                    changed_orders.append(order)
+                    if lines_changed:
+                        replaced_ids.append(order.pk)
+            for row in group:
+                row.outcome = outcome
+            if outcome != "unchanged":
+                new_lines.append((order, lines, appending))
+        if ctx.dry_run:
+            return
+        self._save(new_orders, changed_orders, replaced_ids, new_lines)
+
+    def _existing_orders(self, groups) -> dict[tuple, Order]:
+        store_ids = {key[0] for key in groups}
+        numbers = {key[1] for key in groups}
+        orders = Order.objects.filter(store_id__in=store_ids, platform_order_no__in=numbers)
+        return {
+            (o.store_id, o.platform_order_no): o
+            for o in orders
+            if (o.store_id, o.platform_order_no) in groups
+        }
+
+    def _existing_lines(self, order_ids: list[int]) -> dict[int, list[tuple]]:
+        lines: dict[int, list[tuple]] = {}
+        rows = OrderItem.objects.filter(order_id__in=order_ids).values_list(
+            "order_id", "sku_code", "product_name", "quantity", "unit_price", "product_id"
+        )
+        for order_id, *line in rows:
+            lines.setdefault(order_id, []).append(tuple(line))
+        return {order_id: sorted(items) for order_id, items in lines.items()}
+
+    def _save(self, new_orders, changed_orders, replaced_ids, new_lines) -> None:
+        for order, lines, appending in new_lines:
+            goods = sum((quantity * price for _s, _n, quantity, price, _p in lines), Decimal("0"))
+            if appending:
+                order.goods_amount = (order.goods_amount or Decimal("0")) + goods
+            else:
+                order.goods_amount = goods
+            order.total_amount = order.goods_amount + (order.freight or Decimal("0"))
+        Order.objects.bulk_create(new_orders)
+        if new_orders and new_orders[0].pk is None:  # MySQL returns no ids from bulk inserts
+            ids = self._existing_orders(
+                {(o.store_id, o.platform_order_no): None for o in new_orders}
+            )
+            for order in new_orders:
+                order.pk = ids[(order.store_id, order.platform_order_no)].pk
+        appended = [order for order, _lines, appending in new_lines if appending and order.pk]
+        to_update = {order.pk: order for order in [*changed_orders, *appended]}
+        if to_update:
+            Order.objects.bulk_update(
+                list(to_update.values()),
+                [
+                    *ORDER_FIELDS,
+                    "warehouse_id",
+                    "logistics_id",
+                    "goods_amount",
+                    "total_amount",
+                    "updated_at",
+                ],
+            )
+        if replaced_ids:
+            OrderItem.objects.filter(order_id__in=replaced_ids).delete()
+        OrderItem.objects.bulk_create(
+            [
+                OrderItem(
+                    order_id=order.pk,
+                    sku_code=sku,
+                    product_name=name,
+                    quantity=quantity,
+                    unit_price=price,
+                    amount=quantity * price,
+                    product_id=product_id,
+                )
+                for order, lines, _appending in new_lines
+                for sku, name, quantity, price, product_id in lines
+            ]
+        )
+
+    def committed(self, rows: list[Row], ctx) -> None:
+        stores = ctx.cache["stores"]
+        written = ctx.cache.setdefault("orders_written", set())
+        for row in rows:
+            written.add((stores[row.values["store_code"]], row.values["platform_order_no"]))

@@ -1,0 +1,226 @@
+"""Order import through the API and a real Celery worker process."""
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from basic.jobs import job_wait
+from basic.models import FileJob, JobStatus
+from store.models import Order, OrderItem
+from tests.factories import ProductFactory, StoreFactory
+from tests.order_files import HEADER, order_sheet, write_csv, write_xls, write_xlsx
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+SKUS = [f"SKU{i:04d}" for i in range(1, 41)]
+
+
+@pytest.fixture
+def catalogue(roles):
+    from basic.models import LogisticsCompany, Warehouse
+
+    for sku in SKUS:
+        ProductFactory(sku_code=sku)
+    Warehouse.objects.create(code="WH-SH", name="上海仓")
+    LogisticsCompany.objects.create(code="SF", name="顺丰")
+    return [StoreFactory(code="A001"), StoreFactory(code="B001"), StoreFactory(code="C001")]
+
+
+@pytest.fixture
+def operator(catalogue, operator_factory):
+    store_a, store_b, _store_c = catalogue
+    return operator_factory(store_a, store_b, username="ops")
+
+
+def upload(client, path, *, kind="order", mode="", language="en"):
+    with open(path, "rb") as handle:
+        data = {"kind": kind, "file": SimpleUploadedFile(path.name, handle.read())}
+    if mode:
+        data["mode"] = mode
+    response = client.post(reverse("api-job-import"), data, headers={"accept-language": language})
+    assert response.status_code == 202, response.content
+    return response.json()["id"]
+
+
+def wait_for(job_id, timeout=180) -> FileJob:
+    return job_wait(job_id=job_id, timeout=timeout, poll=0.2)
+
+
+def read_report(client, job_id):
+    response = client.get(reverse("api-job-error-report", args=[job_id]))
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return book.worksheets[0]
+
+
+def database_state():
+    orders = sorted(
+        Order.objects.values_list(
+            "store__code",
+            "platform_order_no",
+            "status",
+            "buyer_name",
+            "freight",
+            "ordered_at",
+            "goods_amount",
+            "total_amount",
+        )
+    )
+    lines = sorted(
+        OrderItem.objects.values_list(
+            "order__platform_order_no", "sku_code", "quantity", "unit_price", "amount"
+        )
+    )
+    return orders, lines
+
+
+def test_ten_thousand_lines_with_faults_import_exactly(client, operator, celery_worker, tmp_path):
+    sheet = order_sheet(
+        10_000, stores=["A001", "B001"], skus=SKUS, forbidden_store="C001", fault_every=40
+    )
+    assert len({reason for _column, reason in sheet.bad.values()}) >= 8
+    path = write_xlsx(tmp_path / "orders.xlsx", sheet.rows)
+    client.force_login(operator)
+
+    job = wait_for(upload(client, path))
+
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert job.processed == 10_000
+    rejected = set(job.row_errors.values_list("row_number", flat=True))
+    assert {row: sheet.bad[row] for row in sheet.bad if row not in rejected} == {}
+    assert job.created == sheet.good_lines
+    assert job.failed == len(sheet.rejected_rows)
+    assert job.updated == job.unchanged == 0
+    assert OrderItem.objects.count() == sheet.good_lines
+    assert Order.objects.count() == len(sheet.good_orders)
+    written = set(Order.objects.values_list("store__code", "platform_order_no"))
+    assert written == set(sheet.good_orders)
+
+    report = read_report(client, job.pk)
+    header = [cell.value for cell in report[1]]
+    assert header[: len(HEADER)] == HEADER
+    reported = {}
+    for row in report.iter_rows(min_row=2):
+        reported[row[-1].value] = row
+    assert set(reported) == sheet.rejected_rows
+    for row_number, (column, reason) in sheet.bad.items():
+        cells = reported[row_number]
+        assert reason in cells[len(HEADER)].value, (row_number, cells[len(HEADER)].value)
+        bad_cell = cells[HEADER.index(column)]
+        assert bad_cell.fill.fgColor.rgb not in (None, "00000000"), (
+            f"row {row_number} {column} not marked"
+        )
+
+
+def test_fixed_file_imported_again_creates_the_rest_and_duplicates_nothing(
+    client, operator, celery_worker, tmp_path
+):
+    broken = order_sheet(
+        600, stores=["A001", "B001"], skus=SKUS, forbidden_store="C001", fault_every=10
+    )
+    client.force_login(operator)
+    first = wait_for(upload(client, write_xlsx(tmp_path / "first.xlsx", broken.rows)))
+    assert first.created == broken.good_lines
+
+    fixed = order_sheet(
+        600, stores=["A001", "B001"], skus=SKUS
+    )  # same seed: the same orders, no faults
+    second = wait_for(upload(client, write_xlsx(tmp_path / "fixed.xlsx", fixed.rows)))
+
+    assert second.status == JobStatus.SUCCEEDED
+    assert second.unchanged == broken.good_lines
+    assert second.created == len(broken.rejected_rows)
+    assert second.failed == 0 and second.updated == 0
+    assert OrderItem.objects.count() == 600
+    assert Order.objects.count() == len(fixed.good_orders)
+
+    third = wait_for(upload(client, write_xlsx(tmp_path / "again.xlsx", fixed.rows)))
+    assert (third.created, third.updated, third.unchanged, third.failed) == (0, 0, 600, 0)
+    assert OrderItem.objects.count() == 600
+
+
+@pytest.mark.parametrize("variant", ["xls", "csv-utf8-bom", "csv-gbk"])
+def test_every_format_gives_the_same_database_state(
+    client, operator, celery_worker, tmp_path, variant
+):
+    sheet = order_sheet(300, stores=["A001", "B001"], skus=SKUS)
+    client.force_login(operator)
+    assert (
+        wait_for(upload(client, write_xlsx(tmp_path / "o.xlsx", sheet.rows))).status
+        == JobStatus.SUCCEEDED
+    )
+    reference = database_state()
+    Order.objects.all().delete()
+
+    writers = {
+        "xls": lambda: write_xls(tmp_path / "o.xls", sheet.rows),
+        "csv-utf8-bom": lambda: write_csv(tmp_path / "o.csv", sheet.rows, encoding="utf-8-sig"),
+        "csv-gbk": lambda: write_csv(tmp_path / "o-gbk.csv", sheet.rows, encoding="gbk"),
+    }
+    job = wait_for(upload(client, writers[variant]()))
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert job.created == 300
+    assert database_state() == reference
+
+
+def test_validate_only_writes_nothing_and_reports_everything(
+    client, operator, celery_worker, tmp_path
+):
+    sheet = order_sheet(200, stores=["A001", "C001"], skus=SKUS)
+    client.force_login(operator)
+    job = wait_for(
+        upload(client, write_xlsx(tmp_path / "check.xlsx", sheet.rows), mode="validate_only")
+    )
+    assert job.status == JobStatus.SUCCEEDED
+    assert Order.objects.count() == 0 and OrderItem.objects.count() == 0
+    c001_lines = sum(1 for row in sheet.rows if row[0] == "C001")
+    assert job.failed == c001_lines and job.created == 200 - c001_lines
+    report = read_report(client, job.pk)
+    messages = [row[len(HEADER)].value for row in report.iter_rows(min_row=2)]
+    assert len(messages) == c001_lines
+    assert all("no access to store C001" in message for message in messages)
+
+
+def test_rows_of_a_store_the_user_cannot_see_are_rejected(
+    client, operator, celery_worker, tmp_path
+):
+    sheet = order_sheet(60, stores=["A001", "C001"], skus=SKUS)
+    client.force_login(operator)
+    job = wait_for(upload(client, write_xlsx(tmp_path / "mixed.xlsx", sheet.rows)))
+    assert not Order.objects.filter(store__code="C001").exists()
+    assert Order.objects.filter(store__code="A001").exists()
+    assert job.failed == sum(1 for row in sheet.rows if row[0] == "C001")
+
+
+def test_chinese_users_get_chinese_reasons(client, operator, celery_worker, tmp_path):
+    sheet = order_sheet(3, stores=["C001"], skus=SKUS)
+    client.force_login(operator)
+    job = wait_for(upload(client, write_xlsx(tmp_path / "zh.xlsx", sheet.rows), language="zh-hans"))
+    assert "无权" in job.row_errors.first().problems[0]["message"]
+    assert "拒绝" in job.message or "失败" in job.message
+
+
+@pytest.mark.parametrize("saved_by_libreoffice", ["orders.xlsx", "orders.xls"])
+def test_files_saved_by_libreoffice_import_like_the_csv_they_came_from(
+    client, operator, celery_worker, saved_by_libreoffice
+):
+    """LibreOffice Calc stored phone numbers as floats and the times as real date cells."""
+    folder = Path(__file__).parent.parent / "data" / "libreoffice"
+    client.force_login(operator)
+    reference_job = wait_for(upload(client, folder / "orders.csv"))
+    assert reference_job.status == JobStatus.SUCCEEDED and reference_job.created == 120
+    reference = database_state()
+    assert Order.objects.filter(buyer_phone__regex=r"^13\d{9}$").count() == Order.objects.count()
+    Order.objects.all().delete()
+
+    job = wait_for(upload(client, folder / saved_by_libreoffice))
+
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert (job.created, job.failed) == (120, 0)
+    assert database_state() == reference
+    assert Order.objects.filter(buyer_phone__regex=r"^13\d{9}$").count() == Order.objects.count()

@@ -1,0 +1,98 @@
+"""Every kind: download its template, fill it in, import it with a real worker."""
+
+import io
+
+import openpyxl
+import pytest
+import xlrd
+from django.urls import reverse
+
+from basic.models import JobStatus, LogisticsCompany, Product, Warehouse
+from store.models import Order, Store
+from tests.basic.test_import_orders import upload, wait_for
+from tests.factories import ProductFactory, StoreFactory
+from user.models import User
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+# A second row per kind, typed the way people type: keys of the template's columns.
+EXTRA_ROW = {
+    "product": {"sku_code": "SKU-NEW", "name": "库尔勒香梨", "price": "¥1,288.00", "status": "停用"},
+    "warehouse": {"code": "WH-GZ", "name": "广州仓", "status": "inactive"},
+    "logistics": {"code": "ZTO", "name": "中通快递"},
+    "store": {"code": "JD009", "name": "京东店", "platform": "京东", "contact_phone": 13800138000.0},
+    "order": {"store_code": "TB001", "platform_order_no": "NEW-1", "sku_code": "SKU0001",
+              "quantity": "２", "unit_price": "59.9", "ordered_at": "2026年11月24日 10:30"},
+    "user": {"username": "lisi", "display_name": "李四", "store_codes": "TB001；JD009", "groups": "客服",
+             "is_active": "否"},
+}  # fmt: skip
+
+
+def _check_created(kind):
+    checks = {
+        "product": lambda: (
+            Product.objects.get(sku_code="SKU-NEW").price == 1288
+            and Product.objects.get(sku_code="SKU-NEW").status == "inactive"
+            and Product.objects.filter(sku_code="SKU0001").exists()
+        ),
+        "warehouse": lambda: Warehouse.objects.filter(code__in=["WH-SH", "WH-GZ"]).count() == 2,
+        "logistics": lambda: LogisticsCompany.objects.filter(code__in=["SF", "ZTO"]).count() == 2,
+        "store": lambda: (
+            Store.objects.get(code="JD009").contact_phone == "13800138000"
+            and Store.objects.get(code="JD009").platform == "jd"
+        ),
+        "order": lambda: (
+            Order.objects.get(platform_order_no="NEW-1").items.get().quantity == 2
+            and Order.objects.filter(platform_order_no="TB20261124000001").exists()
+        ),
+        "user": lambda: (
+            not User.objects.get(username="lisi").is_active
+            and set(User.objects.get(username="lisi").stores.values_list("code", flat=True))
+            == {"TB001", "JD009"}
+            and not User.objects.get(username="zhangsan").has_usable_password()
+        ),
+    }
+    return checks[kind]()
+
+
+@pytest.fixture
+def references(roles):
+    StoreFactory(code="TB001")
+    StoreFactory(code="JD009", platform="jd")
+    ProductFactory(sku_code="SKU0001")
+    Warehouse.objects.create(code="WH-SH", name="上海仓")
+    LogisticsCompany.objects.create(code="SF", name="顺丰")
+
+
+@pytest.mark.parametrize("kind", list(EXTRA_ROW))
+def test_filled_xlsx_template_imports(kind, admin_client, references, celery_worker, tmp_path):
+    response = admin_client.get(reverse("api-template", args=[kind, "xlsx"]))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet, notes = book.worksheets
+    keys_by_header = {row[0].value: row[1].value for row in notes.iter_rows(min_row=2)}
+    headers = [cell.value for cell in sheet[1]]
+    sheet.append([EXTRA_ROW[kind].get(keys_by_header[header]) for header in headers])
+    path = tmp_path / f"{kind}.xlsx"
+    book.save(path)
+
+    job = wait_for(upload(admin_client, path, kind=kind))
+
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert job.failed == 0, list(job.row_errors.values_list("problems", flat=True))
+    assert job.processed == 2
+    assert _check_created(kind)
+
+
+def test_xls_template_has_songti_header_and_explains_columns(admin_client, references):
+    response = admin_client.get(reverse("api-template", args=["order", "xls"]))
+    assert response.status_code == 200
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    book = xlrd.open_workbook(
+        file_contents=b"".join(response.streaming_content), formatting_info=True
+    )
+    sheet, notes = book.sheets()
+    assert sheet.cell_value(0, 0) == "店铺编码"
+    assert book.font_list[book.xf_list[sheet.cell_xf_index(0, 0)].font_index].name == "宋体"
+    explained = {notes.cell_value(r, 1): notes.cell_value(r, 2) for r in range(1, notes.nrows)}
+    assert explained["platform_order_no"] == "是" and explained["remark"] == "否"

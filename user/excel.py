@@ -1,0 +1,212 @@
+"""Import/export spec of users: accounts, their stores and roles. Never passwords."""
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from basic.models import ImportMode
+from basic.specs import Column, ImportSpec, Row, register
+from store.models import Store
+from store.selectors import visible_stores
+
+from .models import User
+
+PROFILE_FIELDS = ("display_name", "phone", "email", "is_active")
+
+
+@register
+class UserSpec(ImportSpec):
+    kind = "user"
+    label = gettext_lazy("Users")
+    description = gettext_lazy(
+        "Back-office accounts with their stores and roles. New accounts get no password: "
+        "an administrator sets one. Stores and roles are separated by , ， 、 or ;"
+    )
+    model = User
+    key = ("username",)
+    import_permissions = ("user.add_user", "user.change_user")
+    export_permissions = ("user.view_user",)
+    columns = (
+        Column(
+            "username",
+            "用户名",
+            "code",
+            required=True,
+            max_length=150,
+            aliases=("账号", "登录名"),
+            example="zhangsan",
+        ),
+        Column(
+            "display_name",
+            "姓名",
+            "text",
+            max_length=50,
+            aliases=("显示名称", "名字"),
+            example="张三",
+        ),
+        Column(
+            "phone",
+            "手机号",
+            "code",
+            max_length=32,
+            aliases=("电话", "手机"),
+            example="13800138000",
+        ),
+        Column(
+            "email",
+            "邮箱",
+            "text",
+            max_length=254,
+            aliases=("电子邮箱", "email地址"),
+            example="zhangsan@example.com",
+        ),
+        Column(
+            "store_codes",
+            "负责店铺",
+            "list",
+            aliases=("店铺编码", "店铺", "stores"),
+            example="TB001",
+        ),
+        Column("groups", "角色", "list", aliases=("用户组", "权限组", "roles"), example="运营"),
+        Column("is_active", "是否启用", "bool", aliases=("启用", "active"), example="是"),
+    )
+
+    def export_values(self, queryset, size):
+        """Batches of users in column order, with their store codes and role names."""
+        ordered = queryset.order_by("pk").prefetch_related("stores", "groups")
+        last = 0
+        while True:
+            users = list(ordered.filter(pk__gt=last)[:size])
+            if not users:
+                return
+            last = users[-1].pk
+            yield [
+                (
+                    user.username,
+                    user.display_name,
+                    user.phone,
+                    user.email,
+                    sorted(store.code for store in user.stores.all()),
+                    sorted(group.name for group in user.groups.all()),
+                    user.is_active,
+                )
+                for user in users
+            ]
+
+    def validate(self, rows: list[Row], ctx) -> None:
+        importer = ctx.user
+        if "stores" not in ctx.cache:
+            ctx.cache["stores"] = dict(visible_stores(user=importer).values_list("code", "id"))
+            ctx.cache["all_store_codes"] = set(Store.objects.values_list("code", flat=True))
+            groups = Group.objects.all() if importer.is_superuser else importer.groups.all()
+            ctx.cache["groups"] = dict(groups.values_list("name", "id"))
+            ctx.cache["all_groups"] = set(Group.objects.values_list("name", flat=True))
+        column = self.columns_by_key
+        superusers = set(
+            User.objects.filter(
+                username__in=[r.values.get("username") for r in rows], is_superuser=True
+            ).values_list("username", flat=True)
+        )
+        for row in rows:
+            for code in row.values.get("store_codes") or []:
+                if code not in ctx.cache["all_store_codes"]:
+                    row.reject(
+                        column["store_codes"],
+                        _("unknown store code %(code)s") % {"code": code},
+                        code,
+                    )
+                elif code not in ctx.cache["stores"]:
+                    row.reject(
+                        column["store_codes"],
+                        _("no access to store %(code)s") % {"code": code},
+                        code,
+                    )
+            for name in row.values.get("groups") or []:
+                if name not in ctx.cache["all_groups"]:
+                    row.reject(column["groups"], _("unknown role %(name)s") % {"name": name}, name)
+                elif name not in ctx.cache["groups"]:
+                    row.reject(
+                        column["groups"],
+                        _("you may not assign the role %(name)s") % {"name": name},
+                        name,
+                    )
+            if not importer.is_superuser and row.values.get("username") in superusers:
+                row.reject(
+                    column["username"],
+                    _("superusers cannot be changed by import"),
+                    row.values["username"],
+                )
+
+    def write(self, rows: list[Row], ctx) -> None:
+        if not rows:
+            return
+        existing = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=[r.values["username"] for r in rows]
+            ).prefetch_related("stores", "groups")
+        }
+        present = ctx.present
+        plans = []
+        for row in rows:
+            user = existing.get(row.values["username"])
+            if user is not None and ctx.mode == ImportMode.CREATE_ONLY:
+                row.reject(
+                    self.columns_by_key["username"], _("already exists"), row.values["username"]
+                )
+                continue
+            created = user is None
+            if created:
+                user = User(
+                    username=row.values["username"], is_staff=True, password=make_password(None)
+                )
+            changed = created | self._apply_profile(user, row, present)
+            stores = groups = None
+            if "store_codes" in present:
+                stores = self._store_ids(user, row, ctx, created)
+                changed |= not created and stores != {s.pk for s in user.stores.all()}
+            if "groups" in present:
+                groups = {ctx.cache["groups"][name] for name in row.values.get("groups") or []}
+                hidden = (
+                    set()
+                    if created
+                    else {g.pk for g in user.groups.all()} - set(ctx.cache["groups"].values())
+                )
+                groups |= hidden
+                changed |= not created and groups != {g.pk for g in user.groups.all()}
+            row.outcome = "created" if created else ("updated" if changed else "unchanged")
+            if changed:
+                plans.append((user, created, stores, groups))
+        if ctx.dry_run:
+            return
+        for user, created, stores, groups in plans:
+            if created:
+                user.date_joined = timezone.now()
+            user.save()
+            if stores is not None:
+                user.stores.set(stores)
+            if groups is not None:
+                user.groups.set(groups)
+
+    def _apply_profile(self, user: User, row: Row, present) -> bool:
+        changed = False
+        for name in PROFILE_FIELDS:
+            if name not in present:
+                continue
+            value = row.values.get(name)
+            if value is None:
+                value = True if name == "is_active" else ""
+            if getattr(user, name) != value:
+                setattr(user, name, value)
+                changed = True
+        return changed
+
+    def _store_ids(self, user, row, ctx, created) -> set[int]:
+        """The listed stores, plus the ones the importer cannot see (kept as they were)."""
+        wanted = {ctx.cache["stores"][code] for code in row.values.get("store_codes") or []}
+        if created:
+            return wanted
+        visible = set(ctx.cache["stores"].values())
+        return wanted | {s.pk for s in user.stores.all() if s.pk not in visible}
