@@ -29,9 +29,11 @@ def job_enqueue(*, job_id: int) -> bool:
         job_log.warning(
             "job {} not enqueued (broker unavailable, sweeper will retry): {}", job_id, exc
         )
-        FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-            message=_("Waiting for the queue: the job will start as soon as it is reachable.")
-        )
+        job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
+        with translation.override(job.values_list("language", flat=True).first()):
+            job.update(
+                message=_("Waiting for the queue: the job will start as soon as it is reachable.")
+            )
         return False
     FileJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
     return True

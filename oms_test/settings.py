@@ -5,10 +5,13 @@ filesystem Celery broker, celery_once's file backend). Production sets the varia
 listed in docs/OPERATIONS.md and passes ``manage.py check --deploy``.
 """
 
+import os
 import secrets
+import shlex
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from oms_conf import oms_log
 
@@ -46,10 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_crontab",
-    "basic",
+    "basic",  # before django_crontab: its `crontab` command wraps django-crontab's
     "store",
     "user",
+    "django_crontab",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +160,11 @@ UPLOAD_TTL_DAYS = env.int("OMS_UPLOAD_TTL_DAYS", default=30)
 EXPORT_TTL_DAYS = env.int("OMS_EXPORT_TTL_DAYS", default=7)
 # .xls files are built in memory (xlwt): larger exports must choose xlsx or csv.
 XLS_MAX_ROWS = env.int("OMS_XLS_MAX_ROWS", default=100_000)
+# A running job whose heartbeat is older than this lost its worker; the sweeper re-queues it.
 JOB_STALE_MINUTES = env.int("OMS_JOB_STALE_MINUTES", default=10)
+# A queued job sent this long ago and still not started lost its message; sent again.
+JOB_REQUEUE_MINUTES = env.int("OMS_JOB_REQUEUE_MINUTES", default=15)
+JOB_HISTORY_DAYS = env.int("OMS_JOB_HISTORY_DAYS", default=90)
 
 # Security (on by default whenever DEBUG is off) -----------------------------------------
 
@@ -220,11 +227,41 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Cluster-wide periodic work: exactly one `celery -A oms_test beat` per cluster.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {
+        "task": "basic.tasks.sweep_jobs",
+        "schedule": env.float("OMS_SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
+    "daily-store-exports": {
+        "task": "store.tasks.daily_store_exports",
+        "schedule": crontab(minute=30, hour=0),
+    },
+    "purge-job-history": {
+        "task": "basic.tasks.purge_job_history",
+        "schedule": crontab(minute=45, hour=3, day_of_week="sunday"),
+    },
+}
 
-# django-crontab (per host) --------------------------------------------------------------
+# django-crontab (per host, through the system crontab) ----------------------------------
 
-CRONJOBS: list = []
+CRONJOBS = [
+    ("* * * * *", "basic.cron.heartbeat"),
+    ("17 * * * *", "basic.cron.expire_job_files"),
+    ("23 3 * * *", "basic.cron.expire_logs"),
+]
+CRONTAB_COMMENT = "oms-back-office"
+CRONTAB_LOCK_JOBS = True
+CRONTAB_DJANGO_MANAGE_PATH = str(BASE_DIR / "manage.py")
+# cron starts jobs with an almost empty environment: the lines carry this process's
+# OMS_* settings, and their output goes to the crontab log instead of mail.
+CRONTAB_COMMAND_PREFIX = " ".join(
+    f"{name}={shlex.quote(value)}"
+    for name, value in sorted(os.environ.items())
+    if name.startswith("OMS_") and not name.startswith("OMS_TEST_")
+)
+CRON_OUTPUT_LOG = oms_log.LOG_DIR / "crontab" / "cron-output.log"
+CRONTAB_COMMAND_SUFFIX = f">> {shlex.quote(str(CRON_OUTPUT_LOG))} 2>&1"
 
 # Logging: loguru, configured once (oms_conf/oms_log.py) ---------------------------------
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,26 @@ class Store(TimestampedModel):
     )
     contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Shanghai",
+        help_text=_("Day boundaries of this store's daily export."),
+    )
+    daily_export = models.BooleanField(
+        _("daily order export"),
+        default=False,
+        help_text=_("Every night, export the previous day's orders of this store."),
+    )
+    daily_export_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("daily export owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The user whose job center lists the daily export."),
+    )
 
     class Meta:
         verbose_name = _("store")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from basic.models import FileJob, JobStatus, LogisticsCompany, Product, Warehouse
 from store.models import Order, OrderItem, Store
 from tests.basic.test_import_orders import upload, wait_for
+from tests.conftest import skip_unless_required
 from tests.factories import (
     OrderFactory,
     OrderItemFactory,
@@ -107,7 +108,7 @@ def test_seventy_thousand_lines_to_xls_continue_on_a_second_sheet(
     assert ordered.ctype == xlrd.XL_CELL_DATE
 
     if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) not installed: the xlrd part passed")
+        skip_unless_required("LibreOffice (soffice) not installed: the xlrd part passed")
     path = tmp_path / "orders.xls"
     path.write_bytes(content)
     converted = subprocess.run(

@@ -1,0 +1,92 @@
+"""Expiry of job files and job history, through the job storage."""
+
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from loguru import logger
+
+from . import job_files
+from .models import FileJob
+
+TEMP_PREFIXES = ("oms-job-", "oms-report-", "oms-export-")
+
+
+def _delete_if_here(name: str) -> bool:
+    """Delete a job file if this host's storage has it (a shared storage always does)."""
+    storage = job_files.job_storage()
+    if not name or not storage.exists(name):
+        return False
+    storage.delete(name)
+    return True
+
+
+def job_files_expire(*, now=None) -> dict[str, int]:
+    """Delete the files of ended jobs past their retention; files of active jobs stay.
+
+    Uploads expire ``OMS_UPLOAD_TTL_DAYS`` after their job ended, results and error reports
+    ``OMS_EXPORT_TTL_DAYS`` after. The job row forgets a file only once it is deleted, so
+    a file kept on another host's disk is left for that host's own cleanup.
+    """
+    now = now or timezone.now()
+    ended = FileJob.objects.filter(status__in=FileJob.ENDED, finished_at__isnull=False)
+    deleted = {"upload_name": 0, "result_name": 0, "error_report_name": 0}
+    cutoffs = {
+        "upload_name": now - timedelta(days=settings.UPLOAD_TTL_DAYS),
+        "result_name": now - timedelta(days=settings.EXPORT_TTL_DAYS),
+        "error_report_name": now - timedelta(days=settings.EXPORT_TTL_DAYS),
+    }
+    for field, cutoff in cutoffs.items():
+        expired = ended.filter(finished_at__lt=cutoff).exclude(**{field: ""})
+        for job_id, name in expired.values_list("pk", field).iterator():
+            if _delete_if_here(name):
+                FileJob.objects.filter(pk=job_id).update(**{field: ""})
+                deleted[field] += 1
+    return deleted
+
+
+def temp_files_expire(*, older_than_hours: int = 24) -> int:
+    """This host's temporary copies left behind by killed workers."""
+    cutoff = time.time() - older_than_hours * 3600
+    removed = 0
+    for path in Path(tempfile.gettempdir()).iterdir():
+        if path.name.startswith(TEMP_PREFIXES) and path.stat().st_mtime < cutoff:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def log_files_expire(*, now: float | None = None) -> int:
+    """Log files under OMS_LOG_DIR not written to for OMS_LOG_RETENTION_DAYS."""
+    from oms_conf import oms_log
+
+    cutoff = (now or time.time()) - oms_log.RETENTION_DAYS * 86400
+    removed = 0
+    for path in oms_log.LOG_DIR.glob("*/*.log"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def job_history_purge(*, now=None) -> int:
+    """Delete job rows (with their files and row errors) ended before OMS_JOB_HISTORY_DAYS."""
+    now = now or timezone.now()
+    old = FileJob.objects.filter(
+        status__in=FileJob.ENDED, finished_at__lt=now - timedelta(days=settings.JOB_HISTORY_DAYS)
+    )
+    purged = 0
+    for job in old.iterator():
+        for name in (job.upload_name, job.result_name, job.error_report_name):
+            _delete_if_here(name)
+        job.delete()
+        purged += 1
+    logger.bind(concern="file").info("purged {} job rows", purged)
+    return purged

@@ -1,0 +1,19 @@
+from django.core.management.base import CommandError
+from django_crontab.management.commands.crontab import Command as DjangoCrontabCommand
+
+from basic.cron_runner import CronJobFailed, cron_job_run
+
+
+class Command(DjangoCrontabCommand):
+    help = (
+        "Add, show or remove this project's CRONJOBS in the system crontab "
+        "(django-crontab); `run HASH` runs one and exits non-zero when it fails."
+    )
+
+    def handle(self, *args, **options):
+        if options["subcommand"] != "run":
+            return super().handle(*args, **options)
+        try:
+            cron_job_run(options["jobhash"])
+        except CronJobFailed as exc:
+            raise CommandError(str(exc)) from exc
