@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import job_files
 from .exports import export_job_create
+from .jobs import job_cancel, job_retry
 from .models import FileJob
 from .selectors import job_get, job_list
 from .sheet_templates import template_build
@@ -164,6 +165,28 @@ def jobs(request):
 @require_GET
 def job_detail(request, job_id: int):
     return JsonResponse(job_as_dict(job_get(user=request.user, job_id=job_id)))
+
+
+@api_view
+@require_POST
+def job_cancel_view(request, job_id: int):
+    job = job_get(user=request.user, job_id=job_id)
+    if not job_cancel(job=job):
+        raise RequestRefused(409, "not_active", _("Only a queued or running job can be cancelled."))
+    job.refresh_from_db()
+    return JsonResponse(job_as_dict(job))
+
+
+@api_view
+@require_POST
+def job_retry_view(request, job_id: int):
+    job = job_get(user=request.user, job_id=job_id)
+    if not job_retry(job=job):
+        raise RequestRefused(
+            409, "not_retryable", _("Only a failed job whose file is still kept can be retried.")
+        )
+    job.refresh_from_db()
+    return JsonResponse(job_as_dict(job), status=202)
 
 
 def _download(name: str, filename: str) -> FileResponse:

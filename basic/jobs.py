@@ -129,3 +129,19 @@ def job_wait(*, job_id: int, timeout: float, poll: float = 0.5) -> FileJob:
         if time.monotonic() > deadline:
             raise TimeoutError(f"job {job_id} still {job.status} after {timeout:.0f}s")
         time.sleep(poll)
+
+
+def job_retry(*, job: FileJob) -> bool:
+    """Queue a failed job again with the same file and options.
+
+    An import resumes after its last committed chunk: rows already written stay and are
+    not written twice. False when the job is not failed (or its upload has expired).
+    """
+    if job.direction == JobDirection.IMPORT and not job.upload_name:
+        return False
+    retried = FileJob.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
+        status=JobStatus.QUEUED, message="", finished_at=None, enqueued_at=None
+    )
+    if retried:
+        job_enqueue_on_commit(job)
+    return bool(retried)

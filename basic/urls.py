@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/jobs/export/", api.job_export, name="api-job-export"),
     path("jobs/export/", views.export_request, name="export-request"),
     path("api/jobs/<int:job_id>/", api.job_detail, name="api-job-detail"),
+    path("api/jobs/<int:job_id>/cancel", api.job_cancel_view, name="api-job-cancel"),
+    path("api/jobs/<int:job_id>/retry", api.job_retry_view, name="api-job-retry"),
     path("api/jobs/<int:job_id>/error-report", api.job_error_report, name="api-job-error-report"),
     path("api/jobs/<int:job_id>/result", api.job_result, name="api-job-result"),
     re_path(
