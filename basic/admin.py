@@ -3,6 +3,9 @@ from django.contrib import admin
 from .admin_mixins import ExcelAdminMixin
 from .models import LogisticsCompany, Product, Warehouse
 
+# The admin index adds the Excel import/export links and the job center.
+admin.site.index_template = "admin/oms_index.html"
+
 
 @admin.register(Product)
 class ProductAdmin(ExcelAdminMixin, admin.ModelAdmin):

@@ -3,21 +3,25 @@
 import functools
 import io
 import json
+import math
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, JsonResponse, QueryDict
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import job_files
 from .exports import export_job_create
-from .jobs import job_cancel, job_retry
-from .models import FileJob
+from .jobs import ACTIVE, job_cancel, job_retry
+from .models import FileJob, ImportMode, JobDirection, JobStatus
 from .selectors import job_get, job_list
 from .sheet_templates import template_build
-from .uploads import RequestRefused, check_kind, import_job_create, max_upload_bytes
+from .specs import get_spec
+from .uploads import RequestRefused, check_kind, import_job_create
 
 PAGE_SIZE = 50
 
@@ -74,19 +78,65 @@ def job_as_dict(job: FileJob) -> dict:
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
+        **_job_additions(job, url),
     }
+
+
+def _job_additions(job: FileJob, url) -> dict:
+    """Labels, pace and links for the job center and job pages (fields added after v1)."""
+    spec = get_spec(job.kind)
+    rate, left = job_pace(job, timezone.now())
+    retryable = job.status == JobStatus.FAILED and (
+        job.direction == JobDirection.EXPORT or bool(job.upload_name)
+    )
+    return {
+        "kind_label": str(spec.label) if spec else job.kind,
+        "direction_label": job.get_direction_display(),
+        "mode_label": job.get_mode_display() if job.mode else "",
+        "rows_per_second": rate,
+        "seconds_left": left,
+        "status_note": status_note(job),
+        "page_url": reverse("job-page", args=[job.pk]),
+        "cancel_url": url("api-job-cancel") if job.status in ACTIVE else None,
+        "retry_url": url("api-job-retry") if retryable else None,
+    }
+
+
+def job_pace(job: FileJob, now) -> tuple[float | None, int | None]:
+    """Rows per second since the job started, and the seconds left at that pace if running."""
+    if not (job.started_at and job.processed):
+        return None, None
+    end = job.finished_at if job.is_ended and job.finished_at else now
+    elapsed = (end - job.started_at).total_seconds()
+    if elapsed <= 0:
+        return None, None
+    rate = job.processed / elapsed
+    left = None
+    if job.status == JobStatus.RUNNING and job.total > job.processed:
+        left = math.ceil((job.total - job.processed) / rate)
+    return round(rate, 1), left
+
+
+def status_note(job: FileJob) -> str:
+    """What a cancelled job left behind: an import keeps the rows it had committed."""
+    if job.status != JobStatus.CANCELLED:
+        return ""
+    if job.direction == JobDirection.EXPORT:
+        return _("Cancelled: no file was produced.")
+    if job.mode == ImportMode.VALIDATE_ONLY:
+        return _("Cancelled: validation only, nothing was written.")
+    if not job.processed:
+        return _("Cancelled before any row was committed: nothing was imported.")
+    return ngettext(
+        "Cancelled: %(count)s row had already been committed and is kept.",
+        "Cancelled: %(count)s rows had already been committed and are kept.",
+        job.processed,
+    ) % {"count": number_format(job.processed, force_grouping=True)}
 
 
 @api_view
 @require_POST
 def job_import(request):
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > max_upload_bytes() + 64 * 1024:  # refused before the body is read
-        raise RequestRefused(
-            413,
-            "too_large",
-            _("The file is larger than %(mb)s MB.") % {"mb": settings.MAX_UPLOAD_MB},
-        )
     uploaded = request.FILES.get("file")
     if uploaded is None:
         raise RequestRefused(400, "no_file", _("Choose a file to import."))

@@ -6,21 +6,22 @@ import xlsxwriter
 import xlwt
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from utils.excel_config import set_excel_style
 
 from .specs import Column, ImportSpec
 
-TYPE_LABELS = {
-    "text": "Text",
-    "code": "Code (kept as text)",
-    "int": "Whole number",
-    "decimal": "Number",
-    "datetime": "Date and time, e.g. 2026-11-24 10:30",
-    "date": "Date, e.g. 2026-11-24",
-    "bool": "Yes/No (是/否)",
-    "choice": "One of the allowed values",
-    "list": "List separated by , ， 、 or ;",
+TYPE_LABELS = {  # translated when the template is built, in the user's language
+    "text": gettext_noop("Text"),
+    "code": gettext_noop("Code (kept as text)"),
+    "int": gettext_noop("Whole number"),
+    "decimal": gettext_noop("Number"),
+    "datetime": gettext_noop("Date and time, e.g. 2026-11-24 10:30"),
+    "date": gettext_noop("Date, e.g. 2026-11-24"),
+    "bool": gettext_noop("Yes/No (是/否)"),
+    "choice": gettext_noop("One of the allowed values"),
+    "list": gettext_noop("List separated by , ， 、 or ;"),
 }
 
 
@@ -42,7 +43,7 @@ def _explanations(spec: ImportSpec) -> list[list[str]]:
     ]
     for column in spec.columns:
         allowed = (
-            "、".join(labels[-1] for _code, labels in column.choice_labels())
+            "、".join(labels[0] for _code, labels in column.choice_labels())
             if column.choices
             else ""
         )

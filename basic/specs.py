@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 
 from utils.excel_values import normalize_header
 
+SHOWN_VALUE_LENGTH = 200
 COLUMN_TYPES = ("text", "code", "int", "decimal", "datetime", "date", "bool", "choice", "list")
 
 
@@ -41,16 +42,17 @@ class Column:
         return {normalize_header(name) for name in names}
 
     def choice_labels(self) -> list[tuple[str, list[str]]]:
-        """(code, labels) pairs: the code, its label in every language, and their aliases."""
+        """(code, labels) pairs: the label in the active language first (the one an error
+        message names), then the label in every other language and the code itself."""
         from django.utils import translation
 
         pairs = []
         for value, label in self.choices.choices:
-            labels = {value}
+            labels = [str(label)]
             for language in ("zh-hans", "en"):
                 with translation.override(language):
-                    labels.add(str(label))
-            pairs.append((value, sorted(labels)))
+                    labels.append(str(label))
+            pairs.append((value, list(dict.fromkeys([*labels, value]))))
         return pairs
 
 
@@ -69,11 +71,14 @@ class Row:
         return not self.problems
 
     def reject(self, column: "Column | None", message: str, value: Any = None) -> None:
+        shown = "" if value is None else str(value)
+        if len(shown) > SHOWN_VALUE_LENGTH:  # the report keeps the whole cell
+            shown = shown[:SHOWN_VALUE_LENGTH] + "…"
         self.problems.append(
             {
                 "key": column.key if column else "",
                 "header": column.header if column else "",
-                "value": "" if value is None else str(value),
+                "value": shown,
                 "message": str(message),
             }
         )

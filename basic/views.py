@@ -1,19 +1,39 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from .api import PAGE_SIZE, job_as_dict
 from .exports import export_job_create
 from .health import health_report
-from .models import ImportMode
-from .selectors import job_get
+from .models import FileJob, ImportMode, JobDirection, JobStatus
+from .selectors import job_get, job_list
 from .sheet_templates import header_text
-from .specs import get_spec, user_may
+from .specs import all_specs, get_spec, user_may
 from .uploads import RequestRefused
+
+FIRST_ERRORS = 50
+MODE_HELP = {
+    ImportMode.CREATE_OR_UPDATE: gettext_lazy(
+        "New rows are created; rows whose key already exists update what is there."
+    ),
+    ImportMode.CREATE_ONLY: gettext_lazy(
+        "New rows are created; rows whose key already exists are rejected."
+    ),
+    ImportMode.VALIDATE_ONLY: gettext_lazy(
+        "Every row is checked and the errors reported, but nothing is written."
+    ),
+}
 
 
 @login_not_required
@@ -23,6 +43,94 @@ def healthz(request):
     """For load balancers and monitoring: 200 when the database and broker answer, else 503."""
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def _job_filters(query: QueryDict) -> dict[str, str]:
+    """The job center's filters; an unknown value is no filter."""
+    allowed = {
+        "status": JobStatus.values,
+        "kind": [spec.kind for spec in all_specs()],
+        "direction": JobDirection.values,
+    }
+    return {
+        name: v if (v := query.get(name, "")) in values else "" for name, values in allowed.items()
+    }
+
+
+@require_GET
+def job_center(request):
+    """Every job of the user (all of them for superusers), newest first, live while active."""
+    filters = _job_filters(request.GET)
+    page = Paginator(job_list(user=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    chosen = {name: value for name, value in filters.items() if value}
+    offset = (page.number - 1) * PAGE_SIZE
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Job center"),
+        "jobs": [job_as_dict(job) for job in page],
+        "page": page,
+        "filter_choices": [
+            ("status", _("Status"), JobStatus.choices, filters["status"]),
+            ("kind", _("Kind"), [(spec.kind, spec.label) for spec in all_specs()], filters["kind"]),
+            ("direction", _("Direction"), JobDirection.choices, filters["direction"]),
+        ],
+        "query": urlencode(chosen),
+        "api_url": f"{reverse('api-jobs')}?{urlencode({**chosen, 'offset': offset})}",
+    }
+    return render(request, "basic/job_center.html", context)
+
+
+def _first_errors(job: FileJob) -> list[dict]:
+    """One line per problem of the first rejected rows, as the error table shows them."""
+    return [
+        {"row": error.row_number, **problem}
+        for error in job.row_errors.all()[:FIRST_ERRORS]
+        for problem in error.problems
+    ]
+
+
+@require_GET
+def job_page(request, job_id: int):
+    job = job_get(user=request.user, job_id=job_id)
+    shown = job_as_dict(job)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Job #%(id)s: %(kind)s %(direction)s")
+        % {"id": job.pk, "kind": shown["kind_label"], "direction": shown["direction_label"]},
+        "job": shown,
+        "errors": _first_errors(job),
+        "errors_url": reverse("job-errors", args=[job.pk]),
+    }
+    return render(request, "basic/job.html", context)
+
+
+@require_GET
+def job_errors(request, job_id: int):
+    """The error table alone, for the job page to show when a running import ends."""
+    job = job_get(user=request.user, job_id=job_id)
+    return render(request, "basic/_job_errors.html", {"errors": _first_errors(job), "job": job})
+
+
+def _column_rows(spec) -> list[dict]:
+    """The columns as the template names them, and every other header a file may use."""
+    rows = []
+    for column in spec.columns:
+        header = header_text(column)
+        others = [name for name in (column.header, column.key) if name != header]
+        rows.append(
+            {
+                "header": header,
+                "required": column.required,
+                "example": "" if column.example is None else column.example,
+                "allowed": [str(label) for _value, label in column.choices.choices]
+                if column.choices
+                else [],
+                "aliases": [*others, *column.aliases],
+            }
+        )
+    return rows
 
 
 @require_GET
@@ -35,24 +143,15 @@ def import_page(request, kind: str):
         **admin.site.each_context(request),
         "title": _("Import %(label)s") % {"label": spec.label},
         "spec": spec,
-        "columns": [(header_text(c), c) for c in spec.columns],
-        "modes": ImportMode.choices,
+        "columns": _column_rows(spec),
+        "modes": [(value, label, MODE_HELP[value]) for value, label in ImportMode.choices],
         "allowed": user_may(request.user, spec.import_permissions),
         "max_upload_mb": settings.MAX_UPLOAD_MB,
+        "max_upload_bytes": settings.MAX_UPLOAD_MB * 1024 * 1024,
+        # The page goes to /jobs/<id>/ once the API has answered with the id.
+        "job_page_pattern": reverse("job-page", args=[0]).replace("/0/", "/{id}/"),
     }
-    return render(request, "basic/import.html", context)
-
-
-@require_GET
-def job_page(request, job_id: int):
-    job = job_get(user=request.user, job_id=job_id)
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Job #%(id)s") % {"id": job.pk},
-        "job": job,
-        "errors": job.row_errors.all()[:50],
-    }
-    return render(request, "basic/job.html", context)
+    return render(request, "basic/import.html", context, status=200 if context["allowed"] else 403)
 
 
 @require_POST
@@ -69,5 +168,7 @@ def export_request(request):
         )
     except RequestRefused as refused:
         messages.error(request, refused.message)
-        return redirect(request.META.get("HTTP_REFERER") or "admin:index")
+        back = request.META.get("HTTP_REFERER", "")
+        safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+        return redirect(back if safe else "admin:index")
     return redirect("job-page", job_id=job.pk)

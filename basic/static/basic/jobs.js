@@ -1,48 +1,137 @@
-// Import form: check the file before sending, post to the API, go to the job page.
-// Job page: poll the API while the job is queued or running.
+// Shared by the job pages: the JSON API, number and time formats, drawing a job into the page.
 (function () {
   "use strict";
-  var form = document.getElementById("import-form");
-  if (form) {
-    var errorBox = document.getElementById("import-error");
-    var showError = function (text) { errorBox.textContent = text; errorBox.hidden = false; };
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      errorBox.hidden = true;
-      var file = form.querySelector("input[type=file]").files[0];
-      if (!file) { return; }
-      if (!/\.(xlsx|xls|csv)$/i.test(file.name)) { showError(gettext("Only .xls, .xlsx and .csv files can be imported.")); return; }
-      if (file.size > Number(form.dataset.maxBytes)) { showError(gettext("The file is too large.")); return; }
-      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                           headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value } })
-        .then(function (response) { return response.json().then(function (body) { return [response, body]; }); })
-        .then(function (result) {
-          if (result[0].status === 202) { window.location = "/jobs/" + result[1].id + "/"; }
-          else { showError((result[1].error && result[1].error.message) || gettext("The upload failed.")); }
-        })
-        .catch(function () { showError(gettext("The upload failed.")); });
+  var lang = document.documentElement.lang || "zh-hans";
+  var numbers;
+  try { numbers = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }); }
+  catch (err) { numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }); }
+
+  function isActive(status) { return status === "queued" || status === "running"; }
+
+  function csrfToken() {
+    var input = document.querySelector("[name=csrfmiddlewaretoken]");
+    if (input) { return input.value; }
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function networkMessage() {
+    return gettext("The server cannot be reached. Check your network connection.");
+  }
+
+  // The API's own sentence (already in the user's language), never a raw body.
+  function errorMessage(status, body) {
+    if (body && body.error && body.error.message) { return body.error.message; }
+    return interpolate(gettext("The server answered with an error (HTTP %s). Try again in a moment."), [status]);
+  }
+
+  // Resolves with the JSON answer; rejects with an Error the user can read (.network when offline).
+  function api(url, method) {
+    var init = { method: method || "GET", credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (init.method !== "GET") { init.headers["X-CSRFToken"] = csrfToken(); }
+    return fetch(url, init).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (body) {
+        if (response.ok && body) { return body; }
+        var error = new Error(errorMessage(response.status, body));
+        error.status = response.status;
+        throw error;
+      });
+    }, function () {
+      var error = new Error(networkMessage());
+      error.network = true;
+      throw error;
     });
   }
 
-  var job = document.querySelector(".oms-job");
-  if (job) {
-    var active = function (status) { return status === "queued" || status === "running"; };
-    var poll = function () {
-      fetch(job.dataset.jobUrl, { credentials: "same-origin" })
-        .then(function (response) { return response.json(); })
-        .then(function (data) {
-          job.querySelectorAll("[data-field]").forEach(function (el) { el.textContent = data[el.dataset.field]; });
-          job.querySelectorAll("[data-link]").forEach(function (el) {
-            var url = data[el.dataset.link];
-            if (url) { el.href = url; el.hidden = false; }
-          });
-          var bar = job.querySelector(".oms-progress");
-          bar.setAttribute("aria-valuenow", data.progress);
-          bar.querySelector(".oms-progress-bar").style.width = data.progress + "%";
-          if (active(data.status)) { setTimeout(poll, 1000); }
-          else if (active(job.dataset.status)) { window.location.reload(); }
-        });
-    };
-    if (active(job.dataset.status)) { setTimeout(poll, 500); }
+  function number(value) { return value === null || value === undefined ? "" : numbers.format(value); }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) { return ""; }
+    if (seconds < 60) { return interpolate(gettext("%(s)s s"), { s: seconds }, true); }
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) { return interpolate(gettext("%(m)s min %(s)s s"), { m: minutes, s: seconds % 60 }, true); }
+    return interpolate(gettext("%(h)s h %(m)s min"), { h: Math.floor(minutes / 60), m: minutes % 60 }, true);
   }
+
+  // "2026-11-25 13:26:52" in the server's time zone, as the templates write it.
+  function dateTime(iso, timeZone) {
+    if (!iso) { return "—"; }
+    var options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+                    minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+    var parts = {};
+    try { options.timeZone = timeZone || undefined; new Intl.DateTimeFormat("en-GB", options); }
+    catch (err) { delete options.timeZone; }
+    new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date(iso)).forEach(function (part) {
+      parts[part.type] = part.value;
+    });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
+  }
+
+  function bytes(size) {
+    if (size < 1024 * 1024) { return interpolate(gettext("%s KB"), [Math.max(1, Math.round(size / 1024))]); }
+    return interpolate(gettext("%s MB"), [(size / 1048576).toFixed(1)]);
+  }
+
+  function format(value, kind, timeZone) {
+    if (kind === "number") { return number(value); }
+    if (kind === "duration") { return duration(value); }
+    if (kind === "datetime") { return dateTime(value, timeZone); }
+    return value === null || value === undefined || value === "" ? "—" : String(value);
+  }
+
+  function drawProgress(bar, job) {
+    var indeterminate = job.status === "running" && !job.total;
+    bar.classList.toggle("is-indeterminate", indeterminate);
+    if (indeterminate) { bar.removeAttribute("aria-valuenow"); }
+    else { bar.setAttribute("aria-valuenow", job.progress); }
+    bar.setAttribute("aria-valuetext", job.progress + "% — " + interpolate(
+      gettext("%(processed)s of %(total)s rows"), { processed: number(job.processed), total: number(job.total) }, true));
+    bar.querySelector(".oms-progress-fill").style.width = job.progress + "%";
+  }
+
+  // The header's count of jobs in progress, asked again when a job on the page starts or ends.
+  var countTimer = null;
+  function refreshHeaderCount() {
+    var link = document.querySelector(".oms-jobs-link[data-count-url]");
+    if (!link) { return; }
+    clearTimeout(countTimer);
+    countTimer = setTimeout(function () {
+      var url = link.dataset.countUrl + "?status=";
+      Promise.all([api(url + "queued"), api(url + "running")]).then(function (pages) {
+        var count = pages[0].count + pages[1].count;
+        var text = interpolate(ngettext("%s job in progress", "%s jobs in progress", count), [count]);
+        var badge = link.querySelector("[data-jobs-count]");
+        badge.textContent = count;
+        badge.title = text;
+        badge.hidden = !count;
+        link.querySelector("[data-jobs-count-text]").textContent = count ? "(" + text + ")" : "";
+      }, function () { /* the count stays as it was */ });
+    }, 300);
+  }
+
+  // Everything marked data-field, data-when, data-link, data-action or data-badge under root.
+  function render(root, job, timeZone) {
+    if (isActive(root.dataset.status) !== isActive(job.status)) { refreshHeaderCount(); }
+    root.dataset.status = job.status;
+    root.querySelectorAll("[data-field]").forEach(function (el) {
+      el.textContent = format(job[el.dataset.field], el.dataset.format, timeZone);
+    });
+    root.querySelectorAll("[data-when]").forEach(function (el) { el.hidden = !job[el.dataset.when]; });
+    root.querySelectorAll("[data-link]").forEach(function (el) {
+      var url = job[el.dataset.link];
+      if (url) { el.setAttribute("href", url); }
+      el.hidden = !url;
+    });
+    root.querySelectorAll("[data-action]").forEach(function (el) {
+      el.dataset.url = job[el.dataset.action + "_url"] || "";
+    });
+    root.querySelectorAll("[data-badge]").forEach(function (el) {
+      el.className = "oms-badge oms-badge-" + job.status;
+      el.textContent = job.status_label;
+    });
+    root.querySelectorAll("[role=progressbar]").forEach(function (bar) { drawProgress(bar, job); });
+  }
+
+  window.OMSJobs = { api: api, render: render, isActive: isActive, csrfToken: csrfToken, bytes: bytes,
+                     errorMessage: errorMessage, networkMessage: networkMessage };
 })();
