@@ -30,7 +30,6 @@ from .specs import Column, ImportSpec, Row, get_spec
 
 CHUNK_ROWS = 2000
 HEADER_SEARCH_ROWS = 20
-ERRORS_PER_ROW_CELL_LIMIT = 200  # characters of an original cell kept for the report's preview
 
 job_log = logger.bind(concern="file")
 

@@ -5,7 +5,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.core.files import File
@@ -34,9 +34,19 @@ def sha256_of(file) -> str:
 
 
 def save(name: str, file) -> str:
-    """Store ``file`` under ``name`` (streamed); returns the name the storage chose."""
+    """Store ``file`` under ``name`` (streamed); returns the name the storage chose.
+
+    If storing fails half-way (disk full), the partial file is removed before the error
+    goes on: no half file is ever left under a job's name.
+    """
     file.seek(0)
-    return job_storage().save(name, File(file, name=Path(name).name))
+    storage = job_storage()
+    try:
+        return storage.save(name, File(file, name=Path(name).name))
+    except OSError:
+        with suppress(OSError):
+            storage.delete(name)
+        raise
 
 
 def save_path(name: str, path: Path) -> str:

@@ -1,10 +1,11 @@
 """File jobs: create, enqueue, claim, run, end. The row is the truth, the broker a messenger."""
 
+import threading
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -77,27 +78,75 @@ def job_fail(*, job_id: int, message: str) -> None:
     )
 
 
+class JobBusy(Exception):
+    """The job is running elsewhere with a live heartbeat: try again once it could be stale."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database went away mid-job; the job stays running and is claimable once stale."""
+
+
+class Heartbeat:
+    """Beats for a running job from a thread, so a long chunk never looks like a dead worker."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                alive = FileJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+                if not alive:
+                    return
+        except DatabaseError as exc:
+            job_log.warning("job {} heartbeat stopped: {}", self.job_id, exc)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+
 def job_run(*, job_id: int, worker: str = "") -> None:
-    """Claim and run one job; every way out leaves it ended or claimable again."""
+    """Claim and run one job; every way out leaves it ended or claimable again.
+
+    Raises JobBusy when another worker holds it, DatabaseUnavailable when the database
+    went away: the task tries again later in both cases.
+    """
     from .exporter import run_export
     from .importer import run_import
 
     job = job_claim(job_id=job_id, worker=worker)
     if job is None:
-        job_log.info("job {} not claimed (already taken, ended or cancelled)", job_id)
+        if FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).exists():
+            raise JobBusy(job_id)
+        job_log.info("job {} not claimed (ended or cancelled)", job_id)
         return
     job_log.info(
         "job {} {} {} started on {} ({})", job.pk, job.direction, job.kind, job.host, worker
     )
-    with translation.override(job.language):
+    run = run_import if job.direction == JobDirection.IMPORT else run_export
+    with translation.override(job.language), Heartbeat(job.pk):
         try:
-            run = run_import if job.direction == JobDirection.IMPORT else run_export
             run(job)
         except JobRefused as exc:
-            job_log.info("job {} refused its file: {}", job.pk, exc)
+            job_log.info("job {} refused: {}", job.pk, exc)
             job_fail(job_id=job.pk, message=str(exc))
         except JobCancelled:
             job_log.info("job {} cancelled at a chunk boundary", job.pk)
+        except (OperationalError, InterfaceError) as exc:
+            job_log.warning("job {} lost the database on {}: {}", job.pk, job.host, exc)
+            connection.close()
+            raise DatabaseUnavailable(job.pk) from exc
         except Exception:
             job_log.exception("job {} failed on {}", job.pk, job.host)
             job_fail(

@@ -1,5 +1,6 @@
 from celery import shared_task
 from celery_once import QueueOnce
+from django.conf import settings
 
 from . import jobs
 
@@ -32,7 +33,14 @@ class QueueOnceUnlessUnsent(QueueOnce):
     ignore_result=True,
 )
 def run_file_job(self, job_id: int) -> None:
-    jobs.job_run(job_id=job_id, worker=self.request.hostname or "")
+    try:
+        jobs.job_run(job_id=job_id, worker=self.request.hostname or "")
+    except (jobs.JobBusy, jobs.DatabaseUnavailable) as exc:
+        # A redelivered message whose job still beats elsewhere, or a database that went
+        # away: come back when the job's heartbeat would be stale, and claim it then.
+        raise self.retry(
+            exc=exc, countdown=settings.JOB_STALE_MINUTES * 60 + 5, max_retries=10
+        ) from exc
 
 
 @shared_task(ignore_result=True)

@@ -8,6 +8,7 @@ files are named by day and never renamed: each process switches to the next day'
 on its own.
 """
 
+import inspect
 import logging
 import os
 import sys
@@ -44,8 +45,8 @@ class InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        frame, depth = logging.currentframe(), 2
-        while frame and frame.f_code.co_filename == logging.__file__:
+        frame, depth = inspect.currentframe(), 0
+        while frame and (depth == 0 or frame.f_code.co_filename == logging.__file__):
             frame, depth = frame.f_back, depth + 1
         logger.opt(depth=depth, exception=record.exc_info).log(level, record.getMessage())
 
@@ -79,4 +80,5 @@ def configure(default_concern: str = "web") -> None:
         std = logging.getLogger(name)
         std.handlers = [InterceptHandler()]
         std.propagate = False
+    logging.getLogger("axes").setLevel(logging.WARNING)  # a line per login is noise
     _configured_concern = default_concern

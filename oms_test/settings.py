@@ -8,6 +8,7 @@ listed in docs/OPERATIONS.md and passes ``manage.py check --deploy``.
 import os
 import secrets
 import shlex
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,16 +44,19 @@ ALLOWED_HOSTS = env.list("OMS_ALLOWED_HOSTS", default=["localhost", "127.0.0.1",
 CSRF_TRUSTED_ORIGINS = env.list("OMS_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The project's apps first: their templates (admin/base_site.html) and commands
+    # (`crontab`, wrapping django-crontab's) take precedence.
+    "basic",
+    "store",
+    "user",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "basic",  # before django_crontab: its `crontab` command wraps django-crontab's
-    "store",
-    "user",
     "django_crontab",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -60,13 +64,28 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "basic.middleware.UploadSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed logins are limited per user name and address (django-axes): after
+# OMS_LOGIN_FAILURE_LIMIT failures, that pair is locked out for OMS_LOGIN_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("OMS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("OMS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env.int("OMS_PROXY_COUNT", default=0) or None
 
 ROOT_URLCONF = "oms_test.urls"
 WSGI_APPLICATION = "oms_test.wsgi.application"
@@ -161,8 +180,10 @@ UPLOAD_TTL_DAYS = env.int("OMS_UPLOAD_TTL_DAYS", default=30)
 EXPORT_TTL_DAYS = env.int("OMS_EXPORT_TTL_DAYS", default=7)
 # .xls files are built in memory (xlwt): larger exports must choose xlsx or csv.
 XLS_MAX_ROWS = env.int("OMS_XLS_MAX_ROWS", default=100_000)
-# A running job whose heartbeat is older than this lost its worker; the sweeper re-queues it.
-JOB_STALE_MINUTES = env.int("OMS_JOB_STALE_MINUTES", default=10)
+# A running job beats every JOB_HEARTBEAT_SECONDS; one whose heartbeat is older than
+# OMS_JOB_STALE_MINUTES lost its worker: another worker may claim it, the sweeper re-queues it.
+JOB_STALE_MINUTES = env.float("OMS_JOB_STALE_MINUTES", default=1.0)
+JOB_HEARTBEAT_SECONDS = min(15.0, JOB_STALE_MINUTES * 60 / 4)
 # A queued job sent this long ago and still not started lost its message; sent again.
 JOB_REQUEUE_MINUTES = env.int("OMS_JOB_REQUEUE_MINUTES", default=15)
 JOB_HISTORY_DAYS = env.int("OMS_JOB_HISTORY_DAYS", default=90)
@@ -214,7 +235,7 @@ else:
         "polling_interval": 0.1,
     }
     CELERY_ONCE = {
-        "backend": "celery_once.backends.File",
+        "backend": "basic.once_backends.File",
         "settings": {"location": str(BROKER_DIR / "once"), "default_timeout": 60 * 60},
     }
 

@@ -87,3 +87,24 @@ def roles(db):
     from django.apps import apps
 
     importlib.import_module("user.migrations.0002_roles").create_roles(apps, None)
+
+
+@pytest.fixture
+def catalogue(roles):
+    """Products SKUS, warehouse WH-SH, carrier SF and stores A001, B001, C001."""
+    from basic.models import LogisticsCompany, Warehouse
+    from tests.factories import ProductFactory, StoreFactory
+    from tests.job_helpers import SKUS
+
+    for sku in SKUS:
+        ProductFactory(sku_code=sku)
+    Warehouse.objects.create(code="WH-SH", name="上海仓")
+    LogisticsCompany.objects.create(code="SF", name="顺丰")
+    return [StoreFactory(code="A001"), StoreFactory(code="B001"), StoreFactory(code="C001")]
+
+
+@pytest.fixture
+def operator(catalogue, operator_factory):
+    """User "ops", an operator of stores A001 and B001 (not C001)."""
+    store_a, store_b, _store_c = catalogue
+    return operator_factory(store_a, store_b, username="ops")

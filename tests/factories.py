@@ -1,5 +1,7 @@
 """factory_boy factories and the fixtures built on them."""
 
+import functools
+
 import factory
 import pytest
 from django.contrib.auth import get_user_model
@@ -46,6 +48,16 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
     unit_price = "10.00"
 
 
+PASSWORD = "pass-1234-word"
+
+
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -53,7 +65,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     is_staff = True
-    password = factory.django.Password("pass-1234-word")
+    # One real PBKDF2 hash, made once: hashing per user would cost ~0.3 s each.
+    password = factory.LazyFunction(lambda: _password_hash())
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -7,13 +7,15 @@ from django.urls import reverse
 
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.basic.test_import_orders import SKUS, catalogue, operator, upload, wait_for  # noqa: F401
+from tests.job_helpers import SKUS, upload, wait_for
 from tests.order_files import order_sheet, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_cancel_a_running_import_keeps_exactly_the_committed_rows(client, operator, celery_worker, tmp_path):  # noqa: F811
+def test_cancel_a_running_import_keeps_exactly_the_committed_rows(
+    client, operator, celery_worker, tmp_path
+):
     path = write_xlsx(tmp_path / "big.xlsx", order_sheet(40_000, stores=["A001"], skus=SKUS).rows)
     client.force_login(operator)
     job_id = upload(client, path)
@@ -33,13 +35,19 @@ def test_cancel_a_running_import_keeps_exactly_the_committed_rows(client, operat
     assert client.post(reverse("api-job-cancel", args=[job_id])).status_code == 409
 
 
-def test_retry_runs_a_failed_job_again_with_the_same_file(client, operator, celery_worker, tmp_path):  # noqa: F811
+def test_retry_runs_a_failed_job_again_with_the_same_file(
+    client, operator, celery_worker, tmp_path
+):
     path = write_xlsx(tmp_path / "o.xlsx", order_sheet(30, stores=["A001"], skus=SKUS).rows)
     client.force_login(operator)
     job = wait_for(upload(client, path))
     Order.objects.all().delete()  # as if the first run had failed before writing
     FileJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.FAILED, message="database went away", processed=0, created=0, resume_after=0
+        status=JobStatus.FAILED,
+        message="database went away",
+        processed=0,
+        created=0,
+        resume_after=0,
     )
 
     response = client.post(reverse("api-job-retry", args=[job.pk]))

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from basic.models import FileJob, JobStatus, LogisticsCompany, Product, Warehouse
 from store.models import Order, OrderItem, Store
-from tests.basic.test_import_orders import upload, wait_for
 from tests.conftest import skip_unless_required
 from tests.factories import (
     OrderFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     StoreFactory,
     UserFactory,
 )
+from tests.job_helpers import upload, wait_for
 from user.models import User
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

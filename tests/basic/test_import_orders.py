@@ -1,61 +1,15 @@
 """Order import through the API and a real Celery worker process."""
 
-import io
 from pathlib import Path
 
-import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
-from basic.jobs import job_wait
-from basic.models import FileJob, JobStatus
+from basic.models import JobStatus
 from store.models import Order, OrderItem
-from tests.factories import ProductFactory, StoreFactory
+from tests.job_helpers import SKUS, read_report, upload, wait_for
 from tests.order_files import HEADER, order_sheet, write_csv, write_xls, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-SKUS = [f"SKU{i:04d}" for i in range(1, 41)]
-
-
-@pytest.fixture
-def catalogue(roles):
-    from basic.models import LogisticsCompany, Warehouse
-
-    for sku in SKUS:
-        ProductFactory(sku_code=sku)
-    Warehouse.objects.create(code="WH-SH", name="上海仓")
-    LogisticsCompany.objects.create(code="SF", name="顺丰")
-    return [StoreFactory(code="A001"), StoreFactory(code="B001"), StoreFactory(code="C001")]
-
-
-@pytest.fixture
-def operator(catalogue, operator_factory):
-    store_a, store_b, _store_c = catalogue
-    return operator_factory(store_a, store_b, username="ops")
-
-
-def upload(client, path, *, kind="order", mode="", language="en"):
-    with open(path, "rb") as handle:
-        data = {"kind": kind, "file": SimpleUploadedFile(path.name, handle.read())}
-    if mode:
-        data["mode"] = mode
-    response = client.post(reverse("api-job-import"), data, headers={"accept-language": language})
-    assert response.status_code == 202, response.content
-    return response.json()["id"]
-
-
-def wait_for(job_id, timeout=180) -> FileJob:
-    return job_wait(job_id=job_id, timeout=timeout, poll=0.2)
-
-
-def read_report(client, job_id):
-    response = client.get(reverse("api-job-error-report", args=[job_id]))
-    assert response.status_code == 200
-    assert response["X-Content-Type-Options"] == "nosniff"
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return book.worksheets[0]
 
 
 def database_state():

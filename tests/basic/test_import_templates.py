@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from basic.models import JobStatus, LogisticsCompany, Product, Warehouse
 from store.models import Order, Store
-from tests.basic.test_import_orders import upload, wait_for
 from tests.factories import ProductFactory, StoreFactory
+from tests.job_helpers import upload, wait_for
 from user.models import User
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

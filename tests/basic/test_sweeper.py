@@ -14,23 +14,11 @@ from django.utils import timezone
 from basic.models import FileJob, JobStatus
 from basic.sweeper import jobs_sweep
 from store.models import Order, OrderItem
-from tests.basic.test_import_orders import SKUS, wait_for
-from tests.factories import ProductFactory, StoreFactory
+from tests.job_helpers import SKUS, wait_for
 from tests.order_files import order_sheet, write_xlsx
-from tests.processes import BASE_DIR, BIN_DIR, WorkerProcess, manage
+from tests.processes import BASE_DIR, BeatProcess, WorkerProcess, manage
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def shop(roles, operator_factory):
-    from basic.models import LogisticsCompany, Warehouse
-
-    for sku in SKUS:
-        ProductFactory(sku_code=sku)
-    Warehouse.objects.create(code="WH-SH", name="上海仓")
-    LogisticsCompany.objects.create(code="SF", name="顺丰")
-    return operator_factory(StoreFactory(code="A001"), username="ops")
 
 
 def _make_old(job_id, *fields):
@@ -40,7 +28,7 @@ def _make_old(job_id, *fields):
 
 
 def test_a_job_whose_enqueue_failed_is_enqueued_by_the_sweeper(
-    shop, celery_worker, worker_database_url, tmp_path
+    operator, celery_worker, worker_database_url, tmp_path
 ):
     path = write_xlsx(tmp_path / "o.xlsx", order_sheet(50, stores=["A001"], skus=SKUS).rows)
     # Uploaded from a web process whose broker is down (nothing listens on port 9).
@@ -63,7 +51,7 @@ def test_a_job_whose_enqueue_failed_is_enqueued_by_the_sweeper(
 
 
 def test_a_killed_worker_job_is_requeued_and_ends_with_exactly_the_right_rows(
-    shop, worker_database_url, tmp_path
+    operator, worker_database_url, tmp_path
 ):
     sheet = order_sheet(40_000, stores=["A001"], skus=SKUS)
     path = write_xlsx(tmp_path / "big.xlsx", sheet.rows)
@@ -107,10 +95,10 @@ def test_a_killed_worker_job_is_requeued_and_ends_with_exactly_the_right_rows(
     assert len(set(lines)) == 40_000  # no duplicate line
 
 
-def test_two_sweepers_at_once_enqueue_each_job_once(shop, worker_database_url, tmp_path):
+def test_two_sweepers_at_once_enqueue_each_job_once(operator, worker_database_url, tmp_path):
     jobs = [
         FileJob.objects.create(
-            kind="order", direction="import", owner=shop, upload_name=f"upload/x{i}.xlsx"
+            kind="order", direction="import", owner=operator, upload_name=f"upload/x{i}.xlsx"
         )
         for i in range(20)
     ]
@@ -134,7 +122,7 @@ def test_two_sweepers_at_once_enqueue_each_job_once(shop, worker_database_url, t
     assert FileJob.objects.filter(enqueued_at__isnull=True).count() == 0
 
 
-def test_celery_beat_runs_the_sweeper(shop, celery_worker, worker_database_url, tmp_path):
+def test_celery_beat_runs_the_sweeper(operator, celery_worker, worker_database_url, tmp_path):
     path = write_xlsx(tmp_path / "o.xlsx", order_sheet(20, stores=["A001"], skus=SKUS).rows)
     down = {
         **os.environ,
@@ -146,14 +134,9 @@ def test_celery_beat_runs_the_sweeper(shop, celery_worker, worker_database_url, 
     _make_old(job.pk, "created_at")
 
     env = {**os.environ, "OMS_DATABASE_URL": worker_database_url, "OMS_SWEEP_INTERVAL_SECONDS": "1"}
-    beat = subprocess.Popen(
-        [str(BIN_DIR / "celery"), "-A", "oms_test", "beat", "-l", "info", "--schedule",
-         str(tmp_path / "beat-schedule")],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    beat = BeatProcess({**env, "OMS_VAR_DIR": os.environ["OMS_VAR_DIR"]})
     try:
         job = wait_for(job.pk, timeout=120)
     finally:
-        beat.terminate()
-        beat.wait(timeout=30)
+        beat.stop()
     assert job.status == JobStatus.SUCCEEDED and job.created == 20

@@ -22,7 +22,7 @@ def _assert_second_send_is_refused():
 
 
 def test_file_backend_refuses_a_duplicate():
-    assert app.conf.ONCE["backend"] == "celery_once.backends.File"
+    assert app.conf.ONCE["backend"] == "basic.once_backends.File"
     _assert_second_send_is_refused()
 
 
@@ -40,3 +40,8 @@ def test_redis_backend_refuses_a_duplicate(redis_url, monkeypatch):
     )
     _assert_second_send_is_refused()
     assert redis.Redis.from_url(redis_url).keys("qo_*"), "the lock was not kept in Redis"
+
+
+def test_clearing_a_lock_that_is_not_there_is_quiet():
+    # A retried task runs without a lock; with unlock_before_run it clears one anyway.
+    _once_probe.once_backend.clear_lock(_once_probe.get_key([uuid.uuid4().hex], {}))

@@ -8,8 +8,8 @@ import pytest
 from basic.models import JobStatus
 from store.daily_export import daily_store_exports_create
 from tests.basic.test_export import download, rows_of
-from tests.basic.test_import_orders import wait_for
 from tests.factories import OrderItemFactory, StoreFactory
+from tests.job_helpers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 SHANGHAI = ZoneInfo("Asia/Shanghai")

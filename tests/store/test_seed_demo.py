@@ -21,6 +21,7 @@ def test_seed_demo_creates_data_and_is_safe_to_run_twice(capsys, monkeypatch, cl
     assert Store.objects.count() == 6 and Order.objects.count() == 50
     assert get_user_model().objects.filter(username="admin", is_superuser=True).count() == 1
 
-    assert client.login(username="operator", password="demo-pass-2026")
+    login = client.post("/accounts/login/", {"username": "operator", "password": "demo-pass-2026"})
+    assert login.status_code == 302
     page = client.get("/admin/store/store/").content.decode()
     assert "TB001" in page and "PDD001" not in page

@@ -1,0 +1,113 @@
+"""Workers killed with kill -9: jobs still end, exactly once, with nothing half-written."""
+
+import os
+import re
+import time
+
+import pytest
+from django.urls import reverse
+
+from basic.models import FileJob, JobStatus
+from store.models import Order, OrderItem
+from tests.job_helpers import SKUS, wait_for
+from tests.order_files import order_sheet, write_xlsx
+from tests.processes import BeatProcess, WorkerProcess, manage
+
+pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def redis_env(redis_url, worker_database_url, tmp_path):
+    """Processes on Redis, with short timeouts so that recovery fits in a test."""
+    return {
+        **os.environ,
+        "OMS_DATABASE_URL": worker_database_url,
+        "OMS_REDIS_URL": redis_url,
+        "OMS_REDIS_VISIBILITY_TIMEOUT": "5",
+        "OMS_JOB_STALE_MINUTES": "0.1",
+        "OMS_VAR_DIR": str(tmp_path / "var"),
+        "OMS_SWEEP_INTERVAL_SECONDS": "1",
+    }
+
+
+@pytest.fixture
+def beat(redis_env):
+    """The cluster's one beat: its sweeper notices a dead worker's job within seconds."""
+    process = BeatProcess(redis_env)
+    process.wait_ready()
+    yield process
+    process.stop()
+
+
+def _wait_until(predicate, timeout=120, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_import_survives_kill_9_and_ends_with_exactly_the_right_rows(
+    operator, redis_env, beat, tmp_path
+):
+    sheet = order_sheet(50_000, stores=["A001", "B001"], skus=SKUS)
+    path = write_xlsx(tmp_path / "big.xlsx", sheet.rows)
+    first = WorkerProcess(redis_env, "--concurrency", "1")
+    first.wait_ready()
+    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=redis_env)
+    job_id = int(re.search(r"job (\d+)", queued.stdout).group(1))
+    _wait_until(lambda: FileJob.objects.get(pk=job_id).processed >= 6_000, what="the first chunks")
+    first.kill()
+    assert FileJob.objects.get(pk=job_id).status == JobStatus.RUNNING
+
+    second = WorkerProcess(redis_env, "--concurrency", "1")  # "when a worker is available again"
+    try:
+        second.wait_ready()
+        job = wait_for(job_id, timeout=300)
+    finally:
+        second.stop()
+
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert (job.processed, job.created, job.failed) == (50_000, 50_000, 0)
+    assert OrderItem.objects.count() == 50_000
+    assert Order.objects.count() == len(sheet.good_orders)
+    assert len(set(OrderItem.objects.values_list("order_id", "sku_code"))) == 50_000
+    for order in Order.objects.prefetch_related("items").iterator(chunk_size=2000):
+        assert (
+            len(order.items.all()) == sheet.good_orders[(order.store.code, order.platform_order_no)]
+        )
+
+
+def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
+    admin_client, redis_env, beat, tmp_path
+):
+    from tests.basic.test_export import _bulk_orders
+    from tests.factories import StoreFactory
+
+    _bulk_orders(StoreFactory(code="A001"), 60_000)
+    first = WorkerProcess(redis_env, "--concurrency", "1")
+    first.wait_ready()
+    exported = manage("excel_export", "order", "--user", "admin", "--format", "xlsx", env=redis_env)
+    job_id = int(re.search(r"job (\d+)", exported.stdout).group(1))
+    _wait_until(
+        lambda: FileJob.objects.get(pk=job_id).processed >= 4_000, what="the export to start"
+    )
+    first.kill()
+
+    killed = FileJob.objects.get(pk=job_id)
+    assert killed.status == JobStatus.RUNNING and killed.result_name == ""
+    assert admin_client.get(reverse("api-job-result", args=[job_id])).status_code == 404
+
+    second = WorkerProcess(redis_env, "--concurrency", "1")
+    try:
+        second.wait_ready()
+        job = wait_for(job_id, timeout=300)
+    finally:
+        second.stop()
+    assert job.status == JobStatus.SUCCEEDED and job.processed == 60_000
+    import io
+
+    import openpyxl
+
+    content = b"".join(admin_client.get(reverse("api-job-result", args=[job_id])).streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    assert sum(1 for _ in sheet.iter_rows()) == 60_001
