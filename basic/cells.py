@@ -67,8 +67,7 @@ def converter_for(column: Column, tz: tzinfo) -> Callable[[Any], Any]:
     if t == "bool":
         return v.to_bool
     if t == "choice":
-        choices = column.choice_labels()
-        return lambda value: v.to_choice(value, choices=choices)
+        return v.choice_converter(column.choice_labels())
     if t == "list":
         return split_list
     raise ValueError(f"no converter for column type {t!r}")

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .fast_insert import insert_objects
 from .models import ImportMode
 from .specs import ImportSpec, Row
 
@@ -75,7 +76,7 @@ class FlatModelSpec(ImportSpec):
                 row.outcome = "unchanged"
         if ctx.dry_run:
             return
-        self.model.objects.bulk_create(to_create)
+        insert_objects(self.model, to_create)
         if to_update:
             now = timezone.now()  # bulk_update does not run auto_now
             for obj in to_update:

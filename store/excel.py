@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from basic.fast_insert import insert_objects
 from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
 from basic.specs import Column, ImportSpec, Row, register
 from basic.upsert import FlatModelSpec
@@ -441,6 +442,12 @@ class OrderSpec(ImportSpec):
             if (o.store_id, o.platform_order_no) in groups
         }
 
+    def _order_ids(self, keys: set[tuple]) -> dict[tuple, int]:
+        rows = Order.objects.filter(
+            store_id__in={key[0] for key in keys}, platform_order_no__in={key[1] for key in keys}
+        ).values_list("store_id", "platform_order_no", "id")
+        return {(store_id, number): pk for store_id, number, pk in rows}
+
     def _existing_lines(self, order_ids: list[int]) -> dict[int, list[tuple]]:
         lines: dict[int, list[tuple]] = {}
         rows = OrderItem.objects.filter(order_id__in=order_ids).values_list(
@@ -458,13 +465,11 @@ class OrderSpec(ImportSpec):
             else:
                 order.goods_amount = goods
             order.total_amount = order.goods_amount + (order.freight or Decimal("0"))
-        Order.objects.bulk_create(new_orders)
-        if new_orders and new_orders[0].pk is None:  # MySQL returns no ids from bulk inserts
-            ids = self._existing_orders(
-                {(o.store_id, o.platform_order_no): None for o in new_orders}
-            )
+        insert_objects(Order, new_orders)
+        if new_orders:  # ids are read back by natural key: the same on every database
+            ids = self._order_ids({(o.store_id, o.platform_order_no) for o in new_orders})
             for order in new_orders:
-                order.pk = ids[(order.store_id, order.platform_order_no)].pk
+                order.pk = ids[(order.store_id, order.platform_order_no)]
         appended = [order for order, _lines, appending in new_lines if appending and order.pk]
         to_update = {order.pk: order for order in [*changed_orders, *appended]}
         if to_update:
@@ -481,7 +486,8 @@ class OrderSpec(ImportSpec):
             )
         if replaced_ids:
             OrderItem.objects.filter(order_id__in=replaced_ids).delete()
-        OrderItem.objects.bulk_create(
+        insert_objects(
+            OrderItem,
             [
                 OrderItem(
                     order_id=order.pk,
@@ -494,7 +500,7 @@ class OrderSpec(ImportSpec):
                 )
                 for order, lines, _appending in new_lines
                 for sku, name, quantity, price, product_id in lines
-            ]
+            ],
         )
 
     def committed(self, rows: list[Row], ctx) -> None:

@@ -25,7 +25,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Context, Decimal
 from typing import Any
 
@@ -312,17 +312,29 @@ def to_choice(value: Any, *, choices: Sequence[tuple[str, Sequence[str]]]) -> st
     `choices` is ``[(code, [label, ...]), ...]``; the first matching choice wins.
     Otherwise not_a_choice with ``choices`` = the first label (or code) of each.
     """
-    if value is None:
-        return None
-    text = normalize_code(value)
-    if text is None:
-        return None
-    key = normalize_header(text)
+    return choice_converter(choices)(value)
+
+
+def choice_converter(choices: Sequence[tuple[str, Sequence[str]]]) -> Callable[[Any], str | None]:
+    """`to_choice` with the labels normalized once, for a column converted row after row."""
+    index: dict[str, str] = {}
     for code, labels in choices:
-        if key in {normalize_header(code), *map(normalize_header, labels)}:
-            return code
+        for label in (code, *labels):
+            index.setdefault(normalize_header(label), code)
     accepted = [labels[0] if labels else code for code, labels in choices]
-    raise ValueProblem("not_a_choice", choices=accepted)
+
+    def convert(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = normalize_code(value)
+        if text is None:
+            return None
+        code = index.get(normalize_header(text))
+        if code is None:
+            raise ValueProblem("not_a_choice", choices=accepted)
+        return code
+
+    return convert
 
 
 # --- dates --------------------------------------------------------------------------

@@ -226,10 +226,20 @@ class _XlsxBackend(_Backend):
         return self.formats[key]
 
     def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
+        sheet = self.sheet
         for col, column in enumerate(self.columns):
-            cell, value = cell_value(values[col])
-            fmt = self._format(cell, column.kind, col in highlight)
-            _XLSX_WRITERS[cell](self.sheet, rowx, col, value, fmt)
+            value = values[col]
+            marked = bool(highlight) and col in highlight
+            # The hot path of big exports: blank cells are not written at all (unless
+            # marked), and plain text skips the type dispatch.
+            if value is None and not marked:
+                continue
+            if type(value) is str:
+                fmt = self._format(TEXT, column.kind, marked)
+                sheet.write_string(rowx, col, escape_formula(value)[:MAX_CELL_CHARS], fmt)
+                continue
+            cell, value = cell_value(value)
+            _XLSX_WRITERS[cell](sheet, rowx, col, value, self._format(cell, column.kind, marked))
 
     def close(self) -> None:
         self.book.close()
