@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from basic import job_files
 from basic.exporter import FORMATS
 from basic.exports import export_job_create
-from basic.jobs import job_wait
-from basic.models import JobStatus
+from basic.management.job_commands import report_queued, wait_until_succeeded
 from basic.uploads import RequestRefused
 
 
@@ -57,16 +56,10 @@ class Command(BaseCommand):
             )
         except RequestRefused as refused:
             raise CommandError(refused.message) from refused
-        self.stdout.write(f"job {job.pk} {'queued' if created else 'already queued or running'}")
+        report_queued(self, job, created)
         if not (wait or output):
             return
-        try:
-            job = job_wait(job_id=job.pk, timeout=timeout)
-        except TimeoutError as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(f"job {job.pk} {job.status}: {job.message}")
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} {job.status}")
+        job = wait_until_succeeded(self, job, timeout)
         if output:
             with (
                 job_files.job_storage().open(job.result_name, "rb") as source,

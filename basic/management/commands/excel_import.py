@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from basic.jobs import job_wait
-from basic.models import ImportMode, JobStatus
+from basic.management.job_commands import report_queued, wait_until_succeeded
+from basic.models import ImportMode
 from basic.uploads import RequestRefused, import_job_create
 
 
@@ -39,13 +39,7 @@ class Command(BaseCommand):
                 )
             except RequestRefused as refused:
                 raise CommandError(refused.message) from refused
-        self.stdout.write(f"job {job.pk} {'queued' if created else 'already queued or running'}")
+        report_queued(self, job, created)
         if not wait:
             return
-        try:
-            job = job_wait(job_id=job.pk, timeout=timeout)
-        except TimeoutError as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(f"job {job.pk} {job.status}: {job.message}")
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} {job.status}")
+        job = wait_until_succeeded(self, job, timeout)
