@@ -66,10 +66,10 @@ def _cell_formatter(column: Column, tz) -> Callable[[Any], Any]:
     return lambda value: value
 
 
-def export_batches(spec: ImportSpec, queryset: QuerySet, tz) -> Iterator[list[list]]:
+def export_batches(spec: ImportSpec, listed: QuerySet, tz) -> Iterator[list[list]]:
     """Rows in column order, ``BATCH_ROWS`` at a time, by ascending primary key."""
     formatters = [_cell_formatter(column, tz) for column in spec.columns]
-    for batch in spec.export_values(queryset, BATCH_ROWS):
+    for batch in spec.export_values(listed, BATCH_ROWS):
         yield [
             [fmt(value) for fmt, value in zip(formatters, values, strict=True)] for values in batch
         ]
@@ -91,12 +91,10 @@ def _heartbeat(job: FileJob, processed: int) -> None:
 def run_export(job: FileJob) -> None:
     spec = get_spec(job.kind)
     options = job.options or {}
-    queryset = spec.export_queryset(
-        listed_queryset(
-            spec=spec, user=job.owner, filters=options.get("filters") or {}, ids=options.get("ids")
-        )
+    listed = listed_queryset(
+        spec=spec, user=job.owner, filters=options.get("filters") or {}, ids=options.get("ids")
     )
-    total = queryset.count()
+    total = spec.export_count(listed)
     if job.file_format == "xls" and total > settings.XLS_MAX_ROWS:
         raise JobRefused(too_many_for_xls(total))
     FileJob.objects.filter(pk=job.pk).update(total=total)
@@ -111,7 +109,7 @@ def run_export(job: FileJob) -> None:
         with SheetWriter(
             path, fmt=job.file_format, sheet_name=str(spec.label), columns=columns
         ) as writer:
-            for rows in export_batches(spec, queryset, tz):
+            for rows in export_batches(spec, listed, tz):
                 for row in rows:
                     writer.write_row(row)
                 processed += len(rows)

@@ -47,11 +47,11 @@ def export_job_create(
         )
     filters = {str(k): v for k, v in (filters or {}).items()}
     try:
-        listed = spec.export_queryset(
-            listed_queryset(spec=spec, user=user, filters=filters, ids=ids)
-        )
-        if file_format == "xls" and listed.count() > settings.XLS_MAX_ROWS:
-            raise RequestRefused(400, "too_many_rows_for_xls", too_many_for_xls(listed.count()))
+        listed = listed_queryset(spec=spec, user=user, filters=filters, ids=ids)
+        if file_format == "xls":
+            rows = spec.export_count(listed)
+            if rows > settings.XLS_MAX_ROWS:
+                raise RequestRefused(400, "too_many_rows_for_xls", too_many_for_xls(rows))
     except JobRefused as refused:
         raise RequestRefused(400, "bad_filters", str(refused)) from refused
     digest = fingerprint(kind=kind, file_format=file_format, filters=filters, ids=ids)

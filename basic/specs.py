@@ -114,20 +114,18 @@ class ImportSpec:
     def committed(self, rows: list[Row], ctx) -> None:
         """Called after a chunk's transaction committed, with the rows it wrote."""
 
-    def export_queryset(self, listed: QuerySet) -> QuerySet:
-        """The rows to export, from what the kind's admin list shows (one row per object)."""
-        return listed
+    def export_count(self, listed: QuerySet) -> int:
+        """How many rows the export of the listed objects has (one per object here)."""
+        return listed.count()
 
-    def export_values(self, queryset: QuerySet, size: int) -> Iterator[list[tuple]]:
-        """Raw column values in batches, by ascending primary key (keyset, flat memory)."""
+    def export_values(self, listed: QuerySet, size: int) -> Iterator[list[tuple]]:
+        """Raw column values of the listed objects in batches, by ascending primary key.
+
+        Keyset pagination (pk > last): every batch is one indexed query, so memory stays
+        flat and time linear, on MySQL too.
+        """
         paths = [self.export_paths.get(column.key, column.key) for column in self.columns]
-        ordered = queryset.order_by("pk")
-        last = 0
-        while True:
-            batch = list(ordered.filter(pk__gt=last).values_list("pk", *paths)[:size])
-            if not batch:
-                return
-            last = batch[-1][0]
+        for batch in keyset_batches(listed, size, *paths):
             yield [values[1:] for values in batch]
 
     def key_of(self, row: Row) -> tuple:
@@ -164,3 +162,15 @@ def _load_all_specs() -> None:
 
 def user_may(user, permissions: Iterable[str]) -> bool:
     return bool(user.is_active and user.has_perms(list(permissions)))
+
+
+def keyset_batches(queryset: QuerySet, size: int, *fields: str) -> Iterator[list[tuple]]:
+    """``values_list("pk", *fields)`` of ``queryset`` in batches of ``size``, by pk."""
+    ordered = queryset.order_by("pk")
+    last = 0
+    while True:
+        batch = list(ordered.filter(pk__gt=last).values_list("pk", *fields)[:size])
+        if not batch:
+            return
+        last = batch[-1][0]
+        yield batch

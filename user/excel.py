@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from basic.models import ImportMode
-from basic.specs import Column, ImportSpec, Row, register
+from basic.specs import Column, ImportSpec, Row, keyset_batches, register
 from store.models import Store
 from store.selectors import visible_stores
 
@@ -73,15 +73,10 @@ class UserSpec(ImportSpec):
         Column("is_active", "是否启用", "bool", aliases=("启用", "active"), example="是"),
     )
 
-    def export_values(self, queryset, size):
+    def export_values(self, listed, size):
         """Batches of users in column order, with their store codes and role names."""
-        ordered = queryset.order_by("pk").prefetch_related("stores", "groups")
-        last = 0
-        while True:
-            users = list(ordered.filter(pk__gt=last)[:size])
-            if not users:
-                return
-            last = users[-1].pk
+        for batch in keyset_batches(listed, size):
+            users = User.objects.filter(pk__in=[pk for (pk,) in batch]).order_by("pk")
             yield [
                 (
                     user.username,
@@ -92,7 +87,7 @@ class UserSpec(ImportSpec):
                     sorted(group.name for group in user.groups.all()),
                     user.is_active,
                 )
-                for user in users
+                for user in users.prefetch_related("stores", "groups")
             ]
 
     def validate(self, rows: list[Row], ctx) -> None:
