@@ -52,3 +52,26 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) var/broker var/*.sqlite3*
+
+# Benchmarks (bench/, see bench/__init__.py): the full run prints the table and writes
+# bench/results/latest.md; OMS_BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/oms_bench adds
+# MariaDB. bench-quick: small sizes, one run each, prints only.
+.PHONY: bench bench-quick bench-load
+
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench
+	$(PY) -m bench
+
+bench-quick: $(VENV)/.bench
+	$(PY) -m bench --quick
+
+# The web under load (bench/load.py): gunicorn -w 2 + a Celery worker on Redis + MariaDB,
+# 50 polling clients and 5 uploading clients for 60 s; needs a database and a Redis
+# database of its own.
+bench-load: $(VENV)/.bench
+	OMS_BENCH_MYSQL_URL=$${OMS_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306/oms_load} \
+	OMS_BENCH_REDIS_URL=$${OMS_BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} \
+	$(PY) -m bench.load
