@@ -6,6 +6,16 @@ from .models import ActiveStatus, LogisticsCompany, Product, Warehouse
 from .specs import Column, register
 from .upsert import FlatModelSpec
 
+# The SKU code column, the same wherever a sheet names a product (products, order lines).
+SKU_CODE = Column(
+    "sku_code",
+    "商品编码",
+    "code",
+    required=True,
+    max_length=64,
+    aliases=("SKU", "SKU编码", "商家编码", "货号"),
+    example="SKU0001",
+)
 STATUS = Column(
     "status", "状态", "choice", choices=ActiveStatus, aliases=("是否启用",), example="启用"
 )
@@ -21,15 +31,7 @@ class ProductSpec(FlatModelSpec):
     import_permissions = ("basic.add_product", "basic.change_product")
     export_permissions = ("basic.view_product",)
     columns = (
-        Column(
-            "sku_code",
-            "商品编码",
-            "code",
-            required=True,
-            max_length=64,
-            aliases=("SKU", "SKU编码", "商家编码", "货号"),
-            example="SKU0001",
-        ),
+        SKU_CODE,
         Column(
             "name",
             "商品名称",

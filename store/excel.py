@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from basic.excel import SKU_CODE
 from basic.fast_insert import insert_objects
 from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
@@ -226,15 +227,7 @@ class OrderSpec(ImportSpec):
         Column(
             "remark", "备注", "text", max_length=500, aliases=("订单备注", "买家留言"), example=""
         ),
-        Column(
-            "sku_code",
-            "商品编码",
-            "code",
-            required=True,
-            max_length=64,
-            aliases=("SKU", "SKU编码", "商家编码", "货号"),
-            example="SKU0001",
-        ),
+        SKU_CODE,
         Column(
             "product_name",
             "商品名称",
