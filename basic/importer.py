@@ -6,6 +6,7 @@ job's counters and resume point) in one transaction. It knows no kind: everythin
 kind-specific is in the spec.
 """
 
+import datetime
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -162,14 +163,13 @@ def _check_columns(sheet, row_number, cells, matched: dict[int, Column], spec) -
 
 
 def _jsonable(value: Any) -> Any:
+    """An original cell as JSON: dates as ISO text, error cells as their text."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if hasattr(value, "isoformat"):
-        return (
-            value.isoformat(sep=" ")
-            if hasattr(value, "hour") and hasattr(value, "day")
-            else value.isoformat()
-        )
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):  # date, time
+        return value.isoformat()
     return str(getattr(value, "text", value))
 
 
