@@ -32,3 +32,20 @@ def read_report(client, job_id):
     assert response["X-Content-Type-Options"] == "nosniff"
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     return book.worksheets[0]
+
+
+def wait_until_processed(job_id: int, rows: int, timeout: float = 120) -> None:
+    """Block until the running job has committed at least ``rows`` rows (to act mid-job)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while FileJob.objects.get(pk=job_id).processed < rows:
+        assert time.monotonic() < deadline, f"job {job_id} did not reach {rows} rows"
+        time.sleep(0.05)
+
+
+def job_id_from(command_output: str) -> int:
+    """The job id a job command printed ("job 42 queued")."""
+    import re
+
+    return int(re.search(r"job (\d+)", command_output).group(1))

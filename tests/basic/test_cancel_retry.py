@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, upload, wait_for
+from tests.job_helpers import SKUS, upload, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -19,10 +19,7 @@ def test_cancel_a_running_import_keeps_exactly_the_committed_rows(
     path = write_xlsx(tmp_path / "big.xlsx", order_sheet(40_000, stores=["A001"], skus=SKUS).rows)
     client.force_login(operator)
     job_id = upload(client, path)
-    deadline = time.monotonic() + 120
-    while FileJob.objects.get(pk=job_id).processed < 2_000:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_processed(job_id, 2_000)
 
     response = client.post(reverse("api-job-cancel", args=[job_id]))
     assert response.status_code == 200 and response.json()["status"] == "cancelled"

@@ -5,7 +5,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from django.utils import timezone
 from basic.models import FileJob, JobStatus
 from basic.sweeper import jobs_sweep
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, wait_for
+from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_xlsx
 from tests.processes import BASE_DIR, BeatProcess, WorkerProcess, manage
 
@@ -65,12 +64,9 @@ def test_a_killed_worker_job_is_requeued_and_ends_with_exactly_the_right_rows(
     first.wait_ready()
     queued = manage("excel_import", "order", str(path), "--user", "ops", env=env)
     assert queued.returncode == 0, queued.stderr
-    job_id = int(re.search(r"job (\d+)", queued.stdout).group(1))
+    job_id = job_id_from(queued.stdout)
 
-    deadline = time.monotonic() + 120
-    while FileJob.objects.get(pk=job_id).processed < 6_000:
-        assert time.monotonic() < deadline, first.text
-        time.sleep(0.05)
+    wait_until_processed(job_id, 6_000)
     os.kill(first.proc.pid, signal.SIGKILL)
     first.proc.wait()
     killed = FileJob.objects.get(pk=job_id)

@@ -2,15 +2,13 @@
 refuses are reported, committed chunks stay as they are."""
 
 import os
-import re
-import time
 
 import pytest
 from django.db import connection
 
-from basic.models import FileJob, JobStatus, Product
+from basic.models import JobStatus, Product
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, upload, wait_for
+from tests.job_helpers import SKUS, job_id_from, upload, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_csv, write_xlsx
 from tests.processes import WorkerProcess, manage
 
@@ -72,11 +70,8 @@ def test_connection_killed_mid_import_resumes_without_duplicates(
     try:
         worker.wait_ready()
         queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
-        job_id = int(re.search(r"job (\d+)", queued.stdout).group(1))
-        deadline = time.monotonic() + 120
-        while FileJob.objects.get(pk=job_id).processed < 4_000:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        job_id = job_id_from(queued.stdout)
+        wait_until_processed(job_id, 4_000)
         with connection.cursor() as cursor:  # as a database restart would, for the worker
             cursor.execute(
                 "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"

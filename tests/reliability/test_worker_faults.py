@@ -1,15 +1,13 @@
 """Workers killed with kill -9: jobs still end, exactly once, with nothing half-written."""
 
 import os
-import re
-import time
 
 import pytest
 from django.urls import reverse
 
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, wait_for
+from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_xlsx
 from tests.processes import BeatProcess, WorkerProcess, manage
 
@@ -39,13 +37,6 @@ def beat(redis_env):
     process.stop()
 
 
-def _wait_until(predicate, timeout=120, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def test_import_survives_kill_9_and_ends_with_exactly_the_right_rows(
     operator, redis_env, beat, tmp_path
 ):
@@ -54,8 +45,8 @@ def test_import_survives_kill_9_and_ends_with_exactly_the_right_rows(
     first = WorkerProcess(redis_env, "--concurrency", "1")
     first.wait_ready()
     queued = manage("excel_import", "order", str(path), "--user", operator.username, env=redis_env)
-    job_id = int(re.search(r"job (\d+)", queued.stdout).group(1))
-    _wait_until(lambda: FileJob.objects.get(pk=job_id).processed >= 6_000, what="the first chunks")
+    job_id = job_id_from(queued.stdout)
+    wait_until_processed(job_id, 6_000)
     first.kill()
     assert FileJob.objects.get(pk=job_id).status == JobStatus.RUNNING
 
@@ -87,10 +78,8 @@ def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     first = WorkerProcess(redis_env, "--concurrency", "1")
     first.wait_ready()
     exported = manage("excel_export", "order", "--user", "admin", "--format", "xlsx", env=redis_env)
-    job_id = int(re.search(r"job (\d+)", exported.stdout).group(1))
-    _wait_until(
-        lambda: FileJob.objects.get(pk=job_id).processed >= 4_000, what="the export to start"
-    )
+    job_id = job_id_from(exported.stdout)
+    wait_until_processed(job_id, 4_000)
     first.kill()
 
     killed = FileJob.objects.get(pk=job_id)
