@@ -173,8 +173,15 @@ def _jsonable(value: Any) -> Any:
     return str(getattr(value, "text", value))
 
 
-def _is_blank(cells: list) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+def _is_blank(cells: list, positions: list[int]) -> bool:
+    """Nothing in the spec's columns (a note to the right of the data is no row to import)."""
+    width = len(cells)
+    for position in positions:
+        if position < width:
+            cell = cells[position]
+            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+                return False
+    return True
 
 
 def convert_rows(rows: Iterator, header: Header, ctx: ImportContext) -> Iterator[Row]:
@@ -185,8 +192,9 @@ def convert_rows(rows: Iterator, header: Header, ctx: ImportContext) -> Iterator
     ]
     required = [c for c in ctx.spec.columns if c.required]
     resume_after = ctx.job.resume_after
+    positions = sorted(header.columns)
     for number, cells in rows:
-        if number <= resume_after or _is_blank(cells):
+        if number <= resume_after or _is_blank(cells, positions):
             continue
         row = Row(number=number, cells=cells)
         width = len(cells)
@@ -433,9 +441,5 @@ def unreadable_message(exc: UnreadableFile) -> str:
         ),
         "bad_encoding": _("The CSV file is neither UTF-8 nor GBK/GB18030 encoded."),
         "too_many_rows": _("The sheet has more rows than allowed."),
-        "too_many_cells": _(
-            "The sheet's used range is too large; delete the empty rows and columns "
-            "at its end and save it again."
-        ),
     }
     return messages.get(exc.code, _("The file cannot be read."))

@@ -1,7 +1,8 @@
 """Reference cases, each in its own process: ``python -m bench.baseline CASE FILE``.
 
 Raw limits: ``read-ours`` (our reader, ``utils.excel_read.open_workbook``), ``read-calamine``
-(bare python-calamine), ``insert`` (``Product.objects.bulk_create`` of already converted
+(bare python-calamine, which holds the sheet), ``read-openpyxl`` (openpyxl's streaming
+read-only mode), ``insert`` (``Product.objects.bulk_create`` of already converted
 objects, chunks of 2,000, one transaction each), ``read-insert`` (the two together with a
 minimal conversion), ``executemany`` (the same rows as raw ``cursor.executemany``: what
 a fast path could reach). django-import-export: ``die-import`` and ``die-import-bulk`` (the
@@ -43,6 +44,18 @@ def _read_calamine(path: Path) -> Iterator[list]:
     rows = book.get_sheet_by_index(0).iter_rows()
     next(rows)
     yield from rows
+
+
+def _read_openpyxl(path: Path) -> Iterator[list]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        next(rows)
+        yield from rows
+    finally:
+        book.close()
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -178,8 +191,8 @@ def case_die_export(output: Path) -> int:
 
 
 def main() -> None:
-    cases = ["read-ours", "read-calamine", "insert", "executemany", "read-insert", "die-import",
-             "die-import-bulk", "die-export"]  # fmt: skip
+    cases = ["read-ours", "read-calamine", "read-openpyxl", "insert", "executemany",
+             "read-insert", "die-import", "die-import-bulk", "die-export"]  # fmt: skip
     parser = argparse.ArgumentParser(prog="python -m bench.baseline")
     parser.add_argument("case", choices=cases)
     parser.add_argument("file", type=Path)
@@ -191,6 +204,8 @@ def main() -> None:
         rows = case_read(args.file, _read_ours)
     elif args.case == "read-calamine":
         rows = case_read(args.file, _read_calamine)
+    elif args.case == "read-openpyxl":
+        rows = case_read(args.file, _read_openpyxl)
     elif args.case in ("insert", "executemany"):
         timed = case_insert if args.case == "insert" else case_executemany
         rows, seconds = timed(args.file)

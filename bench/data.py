@@ -72,23 +72,14 @@ def order_rows(lines: int, *, prefix: str = "B", seed: int = SEED) -> list[list]
     ).rows
 
 
-# Columns the generated orders always leave empty (paid at, tracking number, remark).
-EMPTY_ORDER_COLUMNS = ("付款时间", "运单号", "备注")
-
-
-def order_file(lines: int, fmt: str, *, drop_empty: bool = False) -> Path:
-    """An order file of ``lines`` lines: xlsx, csv (UTF-8 with BOM) or xls.
-
-    ``drop_empty`` leaves out the three always-empty columns (20 → 17 columns).
-    """
+def order_file(lines: int, fmt: str) -> Path:
+    """An order file of ``lines`` lines: xlsx, csv (UTF-8 with BOM) or xls."""
     writers = {"xlsx": write_xlsx, "csv": write_csv, "xls": write_xls}
-    keep = [i for i, name in enumerate(HEADER) if not (drop_empty and name in EMPTY_ORDER_COLUMNS)]
 
     def build(path: Path) -> None:
-        rows = [[row[i] for i in keep] for row in order_rows(lines)]
-        writers[fmt](path, rows, [HEADER[i] for i in keep])
+        writers[fmt](path, order_rows(lines), HEADER)
 
-    return _cached(f"orders-{lines}x{len(keep)}-s{SEED}-v{VERSION}.{fmt}", build)
+    return _cached(f"orders-{lines}x{len(HEADER)}-s{SEED}-v{VERSION}.{fmt}", build)
 
 
 def product_rows(count: int, *, seed: int = SEED) -> Iterator[list]:

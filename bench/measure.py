@@ -1,4 +1,10 @@
-"""Peak memory of a process tree (polling /proc) and small statistics helpers."""
+"""Peak memory of a process tree (polling /proc) and small statistics helpers.
+
+Memory is the tree's proportional set size (PSS): a page shared by n processes counts
+1/n in each, so pages a prefork pool child shares with the Celery main process (the
+code and data loaded before the fork) count once. The sum of the RSS of the processes
+counts them twice; it is kept alongside (``peak_rss_mb``).
+"""
 
 from __future__ import annotations
 
@@ -45,12 +51,27 @@ def rss_kb(pid: int) -> int:
     return int(fields[1]) * PAGE_KB
 
 
-def tree_rss_kb(pid: int) -> int:
-    return sum(rss_kb(p) for p in tree_pids(pid))
+def pss_kb(pid: int) -> int:
+    """Proportional set size of one process in KiB (0 if it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
 
 
-class PeakRss:
-    """Polls the RSS of a process tree every 0.1 s in a thread; ``peak_mb`` is the maximum sum.
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) summed over ``pid`` and its descendants."""
+    pids = tree_pids(pid)
+    return sum(pss_kb(p) for p in pids), sum(rss_kb(p) for p in pids)
+
+
+class PeakMemory:
+    """Polls the memory of a process tree every 0.1 s in a thread; ``peak_mb`` is the
+    highest PSS sum seen, ``peak_rss_mb`` the highest RSS sum.
 
     ``reset()`` starts a new measurement (e.g. after the worker became idle), so that the
     idle size and the peak of one job are told apart.
@@ -60,33 +81,43 @@ class PeakRss:
         self.pid = pid
         self.interval = interval
         self.peak_kb = 0
+        self.peak_rss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _sample(self) -> None:
+        pss, rss = tree_memory_kb(self.pid)
+        self.peak_kb = max(self.peak_kb, pss)
+        self.peak_rss_kb = max(self.peak_rss_kb, rss)
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self._sample()
             self._stop.wait(self.interval)
 
     def reset(self) -> None:
-        self.peak_kb = tree_rss_kb(self.pid)
+        self.peak_kb, self.peak_rss_kb = tree_memory_kb(self.pid)
 
     def stop(self) -> None:
         if not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self._sample()
             self._stop.set()
             self._thread.join()
 
     @property
     def peak_mb(self) -> float:
         return self.peak_kb / 1024
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return self.peak_rss_kb / 1024
 
 
 def median(values: list[float]) -> float:

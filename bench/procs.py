@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.django_side import MARK
-from bench.measure import PeakRss
+from bench.measure import PeakMemory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -87,19 +87,20 @@ def django_run(db: Database, *args: str, timeout: float = 1800) -> dict[str, Any
 
 
 def measured_run(db: Database, *args: str, timeout: float = 1800) -> dict[str, Any]:
-    """Like :func:`django_run`, with the process's peak RSS polled from outside."""
+    """Like :func:`django_run`, with the process's peak RSS polled from outside (and its
+    own high-water mark, which catches what falls between two polls)."""
     command = [PYTHON, "-m", *args]
     log = db.root / "logs" / "bench-process.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as output:
         proc = subprocess.Popen(command, cwd=BASE_DIR, env=db.env(), stdout=subprocess.PIPE,
                                 stderr=output, text=True)  # fmt: skip
-        with PeakRss(proc.pid) as peak:
+        with PeakMemory(proc.pid) as peak:
             stdout, _ = proc.communicate(timeout=timeout)
     if proc.returncode != 0:
         raise _failure(command, proc.returncode, stdout + log.read_text())
     result = parse_result(stdout)
-    result["peak_mb"] = max(peak.peak_mb, result.get("self_peak_mb", 0.0))
+    result["peak_mb"] = max(peak.peak_rss_mb, result.get("self_peak_mb", 0.0))
     return result
 
 
@@ -170,7 +171,7 @@ class Worker:
 
 
 def worker_job(db: Database, *client_args: str, timeout: float = 1800) -> dict[str, Any]:
-    """Start a worker, let it settle, run one job through it; the job's numbers and RSS.
+    """Start a worker, let it settle, run one job through it; the job's numbers and memory.
 
     A job still running after ``timeout`` seconds is cancelled: its result says "timeout"
     and counts the rows done by then.
@@ -178,13 +179,15 @@ def worker_job(db: Database, *client_args: str, timeout: float = 1800) -> dict[s
     with Worker(db) as worker:
         worker.wait_ready()
         time.sleep(0.3)
-        with PeakRss(worker.pid) as peak:
+        with PeakMemory(worker.pid) as peak:
             time.sleep(0.1)
             peak.reset()
-            idle_mb = peak.peak_mb
+            idle_mb, idle_rss_mb = peak.peak_mb, peak.peak_rss_mb
             client = ("bench.client", *client_args, "--timeout", str(timeout))
             result = django_run(db, *client, timeout=timeout + 120)
     if result["status"] not in ("succeeded", "timeout"):
         raise BenchError(f"job {result['job']} {result['status']}: {result['message']}")
-    result.update(peak_mb=peak.peak_mb, idle_mb=idle_mb)
+    result.update(
+        peak_mb=peak.peak_mb, idle_mb=idle_mb, peak_rss_mb=peak.peak_rss_mb, idle_rss_mb=idle_rss_mb
+    )
     return result

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from bench.django_side import PASSWORD, USERNAME
-from bench.measure import PeakRss
+from bench.measure import PeakMemory
 from bench.procs import BASE_DIR, PYTHON, BenchError, Database
 
 SERVER_ENV = {
@@ -146,7 +146,7 @@ def run_web(db: Database, bodies: dict[int, list[bytes]], poll_for: float, threa
         if status != 202:
             raise BenchError(f"warm-up upload answered HTTP {status}: {answer}")
         job_url = ""
-        with PeakRss(server.proc.pid) as peak:
+        with PeakMemory(server.proc.pid) as peak:
             for size, tries in bodies.items():
                 for number, body in enumerate(tries):
                     started = time.perf_counter()

@@ -14,7 +14,7 @@ from tests.processes import BASE_DIR
 
 pytestmark = pytest.mark.integration
 
-TABLE_HEADER = "| case | database | rows | seconds | runs | wall s | rows/s | peak RSS MB |"
+TABLE_HEADER = "| case | database | rows | seconds | runs | wall s | rows/s | peak MB | idle MB |"
 
 
 def test_bench_quick_runs_every_case_and_prints_the_table():

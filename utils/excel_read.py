@@ -9,17 +9,14 @@ stripped), ``int`` (integral numbers below 2**53), ``float``, ``bool``,
 ``datetime.datetime`` (naive), ``datetime.date``, ``datetime.time``,
 ``datetime.timedelta`` or :class:`CellError`. Trailing empty cells of a row are dropped.
 
-Memory, per format:
+Memory, per format (every reader streams; what is held besides the current row):
 
-- xlsx is read by python-calamine, whose Rust side holds one whole sheet in memory: a
-  rectangle from the first to the last non-empty cell, about 32 bytes per cell even when
-  the cells are empty (measured with calamine 0.9.1). It ignores ``<dimension>`` and cells
-  that only carry a style, so a claimed range of A1:Z1048576 with 3 real rows costs
-  nothing; but one stray value at Z1048576 costs about 840 MB, and one at XFD1048576 makes
-  Rust abort the whole process (an allocation of 512 GB). So before calamine loads a sheet,
-  its XML is streamed once through a byte scanner that finds that rectangle; a sheet
-  taller than ``max_rows`` or bigger than ``max_cells`` is refused first. The same scan
-  recovers error cells, which calamine turns into empty strings.
+- xlsx: each worksheet's XML is decompressed in 1 MB pieces and its cells are picked out
+  by byte patterns, one row at a time (no reader library: python-calamine holds a whole
+  sheet, about 1.4 KB per 20-column row, and openpyxl's read-only mode is about 8 times
+  slower). Held: the shared strings table (the distinct texts of the workbook, as the
+  format requires) and the date styles. The declared zip sizes are checked before any
+  decompression and every part's real size and CRC while it is read.
 - xls is read by xlrd, which loads one sheet at a time (at most 65,536 x 256 cells);
   rows are converted lazily.
 - csv is streamed with the csv module; nothing but the current row is held.
@@ -31,6 +28,8 @@ import codecs
 import csv
 import datetime
 import functools
+import itertools
+import math
 import mmap
 import os
 import posixpath
@@ -38,12 +37,11 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from xml.etree import ElementTree
 
-import python_calamine
 import xlrd
 import xlrd.compdoc
 
@@ -51,7 +49,6 @@ HEAD_BYTES = 64 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_SAFE_INT = 2**53
-DEFAULT_MAX_CELLS = 10_000_000
 
 _OTHER_BINARY_MAGIC = (
     b"%PDF",
@@ -72,8 +69,7 @@ class UnreadableFile(Exception):
 
     Codes: ``empty``, ``unsupported_type``, ``corrupt``, ``encrypted``,
     ``too_large_uncompressed`` (params ``limit``, ``size``), ``bad_encoding``,
-    ``too_many_rows`` (params ``max_rows``, ``rows``: the last row number of the sheet),
-    ``too_many_cells`` (params ``max_cells``, ``cells``: xlsx only, see the module doc).
+    ``too_many_rows`` (params ``max_rows``, ``rows``: the last row number of the sheet).
     """
 
     def __init__(self, code: str, detail: str = "", **params: Any) -> None:
@@ -111,8 +107,9 @@ class CellError:
 class Sheet:
     """One sheet: `rows` yields ``(row number from 1, values)``, blank rows included.
 
-    `height` is the number of the sheet's last row (0 when empty), known before reading:
-    `rows` yields that many rows. `hidden` tells whether the workbook hides the sheet.
+    `height` is the number of the sheet's last row as known before reading (for xlsx,
+    as its ``<dimension>`` declares it; None when the file does not say): a progress
+    hint, not a promise. `hidden` tells whether the workbook hides the sheet.
     """
 
     name: str
@@ -224,21 +221,20 @@ def open_workbook(
     *,
     max_uncompressed_bytes: int = 1_000_000_000,
     max_rows: int | None = None,
-    max_cells: int = DEFAULT_MAX_CELLS,
 ) -> Workbook:
     """Open a spreadsheet whose format is detected from its content.
 
     Checks made here: type, emptiness, encryption, zip size (the sum of the declared
     uncompressed sizes, then the real sizes while streaming), csv encoding and csv row
-    count. Checks made when :meth:`Workbook.sheets` reaches a sheet: ``too_many_rows``
-    (its last row number > `max_rows`) and, for xlsx, ``too_many_cells``.
+    count. ``too_many_rows`` (a row number above `max_rows`): xls and csv before their
+    rows are read, xlsx when the reader reaches such a row.
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
         head = file.read(HEAD_BYTES)
     fmt = detect_format(head)
     if fmt == "xlsx":
-        return _XlsxWorkbook(path, max_uncompressed_bytes, max_rows, max_cells)
+        return _XlsxWorkbook(path, max_uncompressed_bytes, max_rows)
     if fmt == "xls":
         return _XlsWorkbook(path, max_rows)
     return _CsvWorkbook(path, head, max_rows)
@@ -266,53 +262,68 @@ def _trim(values: list) -> list:
 
 # --- xlsx ---------------------------------------------------------------------------
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_MAIN_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",  # Strict Open XML
+)
+_REL_NAMESPACES = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _SCAN_CHUNK = 1 << 20
 _MAX_CARRY = 64 << 20
 _ROOT = re.compile(rb"<([\w.-]+:)?worksheet\b")
-_TOKEN = re.compile(rb"<(?:[\w.-]+:)?(row|c|v)\b([^>]*)>([^<]*)")
-_ATTR_R = re.compile(rb'\sr="([A-Z]*)([0-9]*)"')
-_ATTR_T_ERROR = re.compile(rb'\st="e"')
+_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref="[A-Z]*[0-9]*:[A-Z]*([0-9]+)"')
+_ATTR = re.compile(rb'([\w.:-]+)\s*=\s*"([^"]*)"')
+_CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]*)")
+_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Number format ids Excel builds in that show dates and times (ECMA-376 18.8.30, with
+# the ids the Chinese, Japanese and Korean versions add).
+_BUILTIN_DATE_KINDS = {
+    **dict.fromkeys((14, 15, 16, 17, 27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58), "date"),
+    **dict.fromkeys((18, 19, 20, 21, 32, 33, 34, 35, 45, 47, 55, 56), "time"),
+    22: "datetime",
+    46: "duration",
+}
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|_.|\*.')
+_FORMAT_DURATION = re.compile(r"\[(?:h+|m+|s+)\]", re.IGNORECASE)
+_FORMAT_BRACKETS = re.compile(r"\[[^\]]*\]")
+_EPOCH_1900 = datetime.datetime(1899, 12, 30)
+_EPOCH_1904 = datetime.datetime(1904, 1, 1)
+_DAY_MS = 86_400_000
 
 
-@dataclass
-class _SheetScan:
-    """The rectangle of non-empty cells of one sheet and its error cells (1-based)."""
-
-    first_row: int | None = None
-    last_row: int = 0
-    first_col: int = 0
-    last_col: int = 0
-    errors: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
-
-    def add_rows(self, low: int, high: int) -> None:
-        self.first_row = low if self.first_row is None else min(self.first_row, low)
-        self.last_row = max(self.last_row, high)
-
-    def add_cols(self, low: int, high: int) -> None:
-        self.first_col = low if not self.first_col else min(self.first_col, low)
-        self.last_col = max(self.last_col, high)
-
-    def add_error(self, row: int, col: int, text: bytes) -> None:
-        self.errors.setdefault(row, []).append((col, _unescape(text)))
-
-    @property
-    def cells(self) -> int:
-        if self.first_row is None:
-            return 0
-        return (self.last_row - self.first_row + 1) * (self.last_col - self.first_col + 1)
+def _xml_text(raw: bytes) -> str:
+    """The text of an XML text node as a parser gives it, plus OOXML's ``_xHHHH_`` escapes."""
+    text = raw.decode("utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    return text
 
 
-def _unescape(text: bytes) -> str:
-    return text.decode("utf-8", "replace").replace("&amp;", "&").strip()
+def _entity(match: re.Match) -> str:
+    name = match[1]
+    if name[0] != "#":
+        return _ENTITIES[name]
+    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
+    return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+
+
+_COLUMNS: dict[bytes, int] = {}  # column letters → number, as they are met (at most 18,278)
 
 
 def _column_number(letters: bytes) -> int:
     number = 0
     for char in letters:
         number = number * 26 + char - 64
+    _COLUMNS[letters] = number
     return number
 
 
@@ -334,7 +345,7 @@ def _sheet_chunks(member: zipfile.ZipExtFile) -> Iterator[bytes]:
         buf = carry + chunk
         end = _split_point(buf)
         if end < 0 and len(buf) > _MAX_CARRY:
-            end = buf.rfind(b"<")
+            raise UnreadableFile("corrupt", "a sheet row longer than 64 MB")
         if end <= 0:
             carry = buf
             continue
@@ -344,119 +355,17 @@ def _sheet_chunks(member: zipfile.ZipExtFile) -> Iterator[bytes]:
         yield carry
 
 
-class _FastScanner:
-    """Cell positions from the r attribute, for sheets whose cell tags all start with it.
-
-    Every known writer (Excel, WPS, LibreOffice, openpyxl, XlsxWriter) does that; the
-    patterns begin with the literal tag so that the regex engine searches fast.
-    """
-
-    def __init__(self, prefix: bytes, scan: _SheetScan) -> None:
-        self.scan = scan
-        self.open_tags = (b"<" + prefix + b"c ", b"<" + prefix + b"c>")
-        self.open_with_r = b"<" + prefix + b'c r="'
-        self.cell_ref, self.error_cell = _fast_patterns(prefix)
-
-    def feed(self, chunk: bytes) -> bool:
-        """Add the chunk to the scan, or return False when a cell tag lacks a leading r."""
-        tags = sum(chunk.count(tag) for tag in self.open_tags)
-        if tags != chunk.count(self.open_with_r):
-            return False
-        cells = self.cell_ref.findall(chunk)
-        if cells:
-            rows = [int(row) for row in {row for _, row in cells}]
-            cols = [_column_number(col) for col in {col for col, _ in cells}]
-            self.scan.add_rows(min(rows), max(rows))
-            self.scan.add_cols(min(cols), max(cols))
-        if b't="e"' in chunk:
-            for letters, row, text in self.error_cell.findall(chunk):
-                self.scan.add_error(int(row), _column_number(letters), text)
-        return True
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
-@functools.cache
-def _fast_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """(non-empty cell, error cell with its cached value) for a namespace prefix."""
-    p = re.escape(prefix)
-    cell = rb"<" + p + rb'c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*'
-    formula = rb"(?:\s*<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>))?"
-    error = cell + rb'\st="e"[^>/]*>' + formula + rb"\s*<" + p + rb"v>([^<]*)<"
-    return re.compile(cell + rb">"), re.compile(error)
-
-
-class _Tokenizer:
-    """Exact positions for sheets whose cells lack a leading r attribute (rare writers)."""
-
-    def __init__(self, scan: _SheetScan) -> None:
-        self.scan = scan
-        self.row = 0
-        self.col = 0
-        self.error_at: tuple[int, int] | None = None
-
-    def feed(self, chunk: bytes) -> None:
-        for name, attrs, text in _TOKEN.findall(chunk):
-            if name == b"row":
-                ref = _ATTR_R.search(attrs)
-                self.row = int(ref[2]) if ref and ref[2] else self.row + 1
-                self.col = 0
-            elif name == b"c":
-                self._cell(attrs)
-            elif self.error_at is not None:
-                self.scan.add_error(*self.error_at, text)
-                self.error_at = None
-
-    def _cell(self, attrs: bytes) -> None:
-        ref = _ATTR_R.search(attrs)
-        if ref and ref[1]:
-            self.col = _column_number(ref[1])
-            self.row = int(ref[2]) if ref[2] else self.row
-        else:
-            self.col += 1
-        self.error_at = None
-        if attrs.endswith(b"/"):
-            return
-        self.scan.add_rows(self.row, self.row)
-        self.scan.add_cols(self.col, self.col)
-        if _ATTR_T_ERROR.search(attrs):
-            self.error_at = (self.row, self.col)
-
-
-def _scan_sheet(zf: zipfile.ZipFile, member: str) -> _SheetScan:
-    """Stream one sheet's XML once: its non-empty rectangle and its error cells."""
-    scan = _SheetScan()
-    scanner: _FastScanner | None = None
-    with zf.open(member) as stream:
-        for chunk in _sheet_chunks(stream):
-            if scanner is None:
-                root = _ROOT.search(chunk)
-                scanner = _FastScanner((root[1] if root else None) or b"", scan)
-            if not scanner.feed(chunk):
-                return _scan_slow(zf, member)
-    return scan
-
-
-def _scan_slow(zf: zipfile.ZipFile, member: str) -> _SheetScan:
-    scan = _SheetScan()
-    tokenizer = _Tokenizer(scan)
-    with zf.open(member) as stream:
-        for chunk in _sheet_chunks(stream):
-            tokenizer.feed(chunk)
-    return scan
-
-
-def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str | None]:
-    """Map each sheet name of xl/workbook.xml to its XML member in the zip (None: absent)."""
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    targets: dict[str, str] = {}
-    rels_name = "xl/_rels/workbook.xml.rels"
-    if rels_name in zf.NameToInfo:
-        for rel in ElementTree.fromstring(zf.read(rels_name)).iter(f"{_NS_PKG_REL}Relationship"):
-            targets[rel.get("Id", "")] = rel.get("Target", "")
-    members = {}
-    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id", ""), "")
-        members[sheet.get("name", "")] = _member(zf, target)
-    return members
+def _attr(element: ElementTree.Element, name: str) -> str:
+    """An attribute in any of the relationship namespaces (Transitional or Strict)."""
+    for namespace in _REL_NAMESPACES:
+        value = element.get(f"{{{namespace}}}{name}")
+        if value is not None:
+            return value
+    return ""
 
 
 def _member(zf: zipfile.ZipFile, target: str) -> str | None:
@@ -467,6 +376,335 @@ def _member(zf: zipfile.ZipFile, target: str) -> str | None:
         if name in zf.NameToInfo:
             return name
     return None
+
+
+@dataclass
+class _SheetEntry:
+    name: str
+    index: int
+    member: str | None
+    worksheet: bool
+    hidden: bool
+
+
+@dataclass
+class _Package:
+    """What xl/workbook.xml and its relationships say: sheets, strings, styles, epoch."""
+
+    sheets: list[_SheetEntry]
+    shared_strings: str | None
+    styles: str | None
+    date1904: bool
+
+
+def _read_package(zf: zipfile.ZipFile) -> _Package:
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels: dict[str, tuple[str, str]] = {}  # id → (type's last segment, member)
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if rels_name in zf.NameToInfo:
+        for rel in ElementTree.fromstring(zf.read(rels_name)).iter(f"{_NS_PKG_REL}Relationship"):
+            kind = rel.get("Type", "").rpartition("/")[2]
+            rels[rel.get("Id", "")] = (kind, _member(zf, rel.get("Target", "")) or "")
+    by_kind = {kind: member for kind, member in rels.values() if member}
+    sheets, date1904 = [], False
+    for element in workbook.iter():
+        tag = _local(element.tag)
+        if tag == "workbookPr":
+            date1904 = element.get("date1904", "").lower() in ("1", "true")
+        elif tag == "sheet":
+            kind, member = rels.get(_attr(element, "id"), ("", ""))
+            sheets.append(
+                _SheetEntry(
+                    name=element.get("name", ""),
+                    index=len(sheets),
+                    member=member or None,
+                    worksheet=kind in ("worksheet", ""),
+                    hidden=element.get("state", "visible") != "visible",
+                )
+            )
+    return _Package(
+        sheets=sheets,
+        shared_strings=by_kind.get("sharedStrings")
+        or ("xl/sharedStrings.xml" if "xl/sharedStrings.xml" in zf.NameToInfo else None),
+        styles=by_kind.get("styles"),
+        date1904=date1904,
+    )
+
+
+def _read_shared_strings(zf: zipfile.ZipFile, member: str | None) -> list[str]:
+    """Every ``<si>`` as its text: plain or rich-text runs, phonetic guides (rPh) left out."""
+    if member is None:
+        return []
+    strings: list[str] = []
+    with zf.open(member) as stream:
+        for _event, element in ElementTree.iterparse(stream):
+            if _local(element.tag) != "si":
+                continue
+            parts = []
+            for child in element:
+                tag = _local(child.tag)
+                if tag == "t":
+                    parts.append(child.text or "")
+                elif tag == "r":
+                    parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+            text = "".join(parts)
+            strings.append(_OOXML_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text))
+            element.clear()
+    return strings
+
+
+def _format_kind(code: str) -> str | None:
+    """'date', 'time', 'datetime', 'duration' or None for a number format code."""
+    section = _FORMAT_LITERALS.sub("", code.split(";")[0])
+    if _FORMAT_DURATION.search(section):
+        return "duration"
+    section = _FORMAT_BRACKETS.sub("", section).lower().replace("am/pm", "").replace("a/p", "")
+    if section == "general":
+        return None
+    has_time = "h" in section or "s" in section
+    has_date = "y" in section or "d" in section or ("m" in section and not has_time)
+    if has_date:
+        return "datetime" if has_time else "date"
+    return "time" if has_time else None
+
+
+def _read_date_styles(zf: zipfile.ZipFile, member: str | None) -> dict[bytes, str]:
+    """Cell style index (as written in ``s="…"``) → date kind, for the styles that show dates."""
+    if member is None:
+        return {}
+    root = ElementTree.fromstring(zf.read(member))
+    custom: dict[int, str | None] = {}
+    kinds: dict[bytes, str] = {}
+    for element in root:
+        if _local(element.tag) == "numFmts":
+            for fmt in element:
+                custom[int(fmt.get("numFmtId", "-1"))] = _format_kind(fmt.get("formatCode", ""))
+        elif _local(element.tag) == "cellXfs":
+            for position, xf in enumerate(element):
+                number_format = int(xf.get("numFmtId", "0"))
+                kind = custom.get(number_format, _BUILTIN_DATE_KINDS.get(number_format))
+                if kind:
+                    kinds[str(position).encode()] = kind
+    return kinds
+
+
+def _serial_value(serial: float, kind: str, date1904: bool) -> Any:
+    """An Excel date serial under a date format as a date, time, datetime or timedelta.
+
+    Date formats give a date when the serial has no time of day and a datetime when it
+    has one; times are rounded to the millisecond, as Excel shows them.
+    """
+    ms = round(serial * _DAY_MS)
+    if kind == "duration":
+        return datetime.timedelta(milliseconds=ms)
+    if kind == "time" and 0 <= serial < 1:
+        return (datetime.datetime.min + datetime.timedelta(milliseconds=ms)).time()
+    if not date1904 and serial < 61:
+        ms += _DAY_MS  # Excel's day 60 is the 29th of February 1900, which never was
+    try:
+        moment = (_EPOCH_1904 if date1904 else _EPOCH_1900) + datetime.timedelta(milliseconds=ms)
+    except OverflowError:
+        return _number(serial)
+    if serial < 0 or moment.year < 1900:
+        return _number(serial)
+    if kind == "date" and ms % _DAY_MS == 0:
+        return moment.date()
+    return moment
+
+
+def _iso_value(text: str) -> Any:
+    """A ``t="d"`` cell (ISO 8601, as some writers store dates)."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text or None
+    if moment.tzinfo is not None:
+        moment = moment.replace(tzinfo=None)
+    return moment.date() if len(text) == 10 else moment
+
+
+@dataclass(frozen=True)
+class _Tags:
+    """The byte patterns for one namespace prefix ('' or e.g. 'x:')."""
+
+    tokens: re.Pattern[bytes]
+    value: re.Pattern[bytes]
+    text: re.Pattern[bytes]
+    phonetic: re.Pattern[bytes]
+    v_open: bytes
+    v_close: bytes
+    end: bytes
+
+
+@functools.cache
+def _tags(prefix: bytes) -> _Tags:
+    p = re.escape(prefix)
+    tokens = (
+        # a row start, or a cell: its usual leading attributes r, s, t (in that order, as
+        # every known writer puts them), any others, then its value as <v>, as a plain
+        # inline string, or any other content (formulas, rich text) for the slow path
+        rb"<" + p + rb"(row)\b([^>]*)>"
+        rb"|<" + p + rb'c(?=[\s/>])(?:\s+r="([A-Z]{1,3})[0-9]*")?(?:\s+s="([0-9]+)")?'
+        rb'(?:\s+t="(\w+)")?([^>]*?)(?:/>|>(?:<' + p + rb"v>([^<]*)</" + p + rb"v>"
+        rb"|<" + p + rb"is><" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + rb"t></" + p + rb"is>"
+        rb"|(.*?))</" + p + rb"c>)"
+    )
+    return _Tags(
+        tokens=re.compile(tokens, re.DOTALL),
+        value=re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>"),
+        text=re.compile(rb"<" + p + rb"t\b[^>]*>([^<]*)</" + p + rb"t>"),
+        phonetic=re.compile(rb"<" + p + rb"rPh\b.*?</" + p + rb"rPh>", re.DOTALL),
+        v_open=b"<" + prefix + b"v>",
+        v_close=b"</" + prefix + b"v>",
+        end=b"</" + prefix + b"worksheet>",
+    )
+
+
+def _blank_rows(yielded: int, row_number: int) -> Iterator[tuple[int, list]]:
+    for blank in range(yielded + 1, row_number):
+        yield blank, []
+
+
+def _row_number(attrs: bytes, previous: int) -> int:
+    for name, value in _ATTR.findall(attrs):
+        if name == b"r" and value.isdigit():
+            return int(value)
+    return previous + 1
+
+
+def _other_attrs(more: bytes, letters: bytes, style: bytes, typ: bytes, row_number: int):
+    """The r, s and t of a cell whose attributes come in another order or with others."""
+    for name, value in _ATTR.findall(more):
+        if name == b"r":
+            ref = _CELL_REF.fullmatch(value)
+            if ref:
+                letters = ref[1]
+                row_number = int(ref[2]) if ref[2] else row_number
+        elif name == b"s":
+            style = value
+        elif name == b"t":
+            typ = value
+    return letters, style, typ, row_number
+
+
+class _SheetReader:
+    """Stream one worksheet's XML: one row of values at a time, nothing else kept."""
+
+    def __init__(self, book: _XlsxWorkbook, entry: _SheetEntry) -> None:
+        self.book = book
+        self.entry = entry
+
+    def rows(self, first: bytes, chunks: Iterator[bytes]) -> Iterator[tuple[int, list]]:
+        root = _ROOT.search(first)
+        tags = _tags((root[1] if root else None) or b"")
+        date_styles = self.book.date_styles
+        max_rows = self.book.max_rows
+        columns = _COLUMNS
+        row_number = yielded = col = 0
+        values: list = []
+        last = b""
+        for chunk in itertools.chain((first,), chunks):
+            last = chunk
+            for (
+                is_row,
+                row_attrs,
+                letters,
+                style,
+                typ,
+                more,
+                raw,
+                inline,
+                body,
+            ) in tags.tokens.findall(chunk):
+                if is_row:
+                    if values:
+                        _check_rows(self.entry.name, row_number, max_rows)
+                        yield from _blank_rows(yielded, row_number)
+                        yield row_number, _trim(values)
+                        yielded, values = row_number, []
+                    row_number = _row_number(row_attrs, row_number)
+                    col = 0
+                    continue
+                if more and more.strip(b" \t\r\n/"):
+                    letters, style, typ, row_number = _other_attrs(
+                        more, letters, style, typ, row_number
+                    )
+                col = (columns.get(letters) or _column_number(letters)) if letters else col + 1
+                # the hot path inline: numbers, inline and shared strings
+                if raw:
+                    if not typ:
+                        kind = date_styles.get(style) if style else None
+                        value = self._number(raw) if kind is None else self._date(raw, kind)
+                    elif typ == b"s":
+                        value = self._shared(raw)
+                    else:
+                        value = self._typed(typ, style, raw)
+                elif inline:
+                    value = _xml_text(inline)
+                elif body:
+                    value = self._other(typ, style, body, tags)
+                else:
+                    continue
+                if value is None or value == "":
+                    continue
+                if col > len(values):
+                    values.extend([None] * (col - len(values)))
+                values[col - 1] = value
+        if values:
+            _check_rows(self.entry.name, row_number, max_rows)
+            yield from _blank_rows(yielded, row_number)
+            yield row_number, _trim(values)
+        if not last.rstrip().endswith(tags.end):
+            raise UnreadableFile("corrupt", f"sheet {self.entry.name!r}: its XML is cut short")
+
+    def _number(self, raw: bytes) -> int | float:
+        try:
+            return _number(float(raw))
+        except ValueError as exc:
+            raise self._corrupt(f"number {raw[:20]!r}") from exc
+
+    def _date(self, raw: bytes, kind: str) -> Any:
+        number = self._number(raw)
+        if not math.isfinite(number):
+            return number
+        return _serial_value(number, kind, self.book.package.date1904)
+
+    def _shared(self, raw: bytes) -> str:
+        try:
+            return self.book.shared_strings[int(raw)]
+        except (ValueError, IndexError) as exc:
+            raise self._corrupt(f"shared string {raw[:20]!r}") from exc
+
+    def _typed(self, typ: bytes, style: bytes, raw: bytes) -> Any:
+        """The cached value ``raw`` of a cell of type `typ`."""
+        if not typ or typ == b"n":
+            kind = self.book.date_styles.get(style) if style else None
+            return self._number(raw) if kind is None else self._date(raw, kind)
+        if typ == b"s":
+            return self._shared(raw)
+        if typ in (b"str", b"inlineStr"):
+            return _xml_text(raw)
+        if typ == b"b":
+            return raw.strip() in (b"1", b"true")
+        if typ == b"e":
+            return CellError(_xml_text(raw).strip())
+        if typ == b"d":
+            return _iso_value(_xml_text(raw).strip())
+        raise self._corrupt(f"cell type {typ[:20]!r}")
+
+    def _other(self, typ: bytes, style: bytes, body: bytes, tags: _Tags) -> Any:
+        """A cell with a formula, rich text or a phonetic guide around its value."""
+        if typ == b"inlineStr":
+            if b"rPh" in body:
+                body = tags.phonetic.sub(b"", body)
+            return _xml_text(b"".join(tags.text.findall(body)))
+        found = tags.value.search(body)
+        if found is None or not found[1]:
+            return None  # a formula without a cached result
+        return self._typed(typ, style, found[1])
+
+    def _corrupt(self, what: str) -> UnreadableFile:
+        return UnreadableFile("corrupt", f"sheet {self.entry.name!r}: bad {what}")
 
 
 def _verify_members(zf: zipfile.ZipFile, skip: set[str]) -> None:
@@ -495,61 +733,70 @@ _ZIP_ERRORS = (
 class _XlsxWorkbook(Workbook):
     format = "xlsx"
 
-    def __init__(
-        self, path: str, max_uncompressed: int, max_rows: int | None, max_cells: int
-    ) -> None:
+    def __init__(self, path: str, max_uncompressed: int, max_rows: int | None) -> None:
         super().__init__()
-        self._max_rows = max_rows
-        self._max_cells = max_cells
+        self.max_rows = max_rows
         self._zip = _open_zip(path, max_uncompressed)
+        self._shared_strings: list[str] | None = None
         try:
-            self._members = self._inspect()
-            self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
-            self._book = _open_calamine(self._file)
+            self.package = _read_package(self._zip)
+            sheet_members = {entry.member for entry in self.package.sheets if entry.member}
+            _verify_members(self._zip, skip=sheet_members)
+            self.date_styles = _read_date_styles(self._zip, self.package.styles)
+        except (*_ZIP_ERRORS, ElementTree.ParseError) as exc:
+            self._zip.close()
+            raise UnreadableFile("corrupt", f"xlsx: {exc!r}") from exc
         except BaseException:
             self._zip.close()
             raise
 
-    def _inspect(self) -> dict[str, str]:
-        try:
-            members = _sheet_members(self._zip)
-            _verify_members(self._zip, skip={m for m in members.values() if m})
-        except (*_ZIP_ERRORS, ElementTree.ParseError) as exc:
-            raise UnreadableFile("corrupt", f"xlsx: {exc!r}") from exc
-        return members
+    @property
+    def shared_strings(self) -> list[str]:
+        if self._shared_strings is None:
+            try:
+                self._shared_strings = _read_shared_strings(self._zip, self.package.shared_strings)
+            except (*_ZIP_ERRORS, ElementTree.ParseError) as exc:
+                raise UnreadableFile("corrupt", f"shared strings: {exc!r}") from exc
+        return self._shared_strings
 
     def sheets(self) -> Iterator[Sheet]:
-        visible = python_calamine.SheetVisibleEnum.Visible
-        for index, meta in enumerate(self._book.sheets_metadata):
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+        for entry in self.package.sheets:
+            if not entry.worksheet:
                 continue
-            scan = self._scan(meta.name)
-            try:
-                sheet = self._book.get_sheet_by_name(meta.name)
-            except python_calamine.CalamineError as exc:
-                raise UnreadableFile("corrupt", f"sheet {meta.name!r}: {exc!r}") from exc
-            rows = self._track(_calamine_rows(sheet, scan))
-            hidden = meta.visible != visible
-            yield Sheet(meta.name, index, rows, height=scan.last_row, hidden=hidden)
+            if entry.member is None:
+                raise UnreadableFile("corrupt", f"sheet {entry.name!r}: its XML part is missing")
+            stream = self._open(entry)
+            chunks = _sheet_chunks(stream)
+            first = self._guarded(lambda chunks=chunks: next(chunks, b""), entry)
+            found = _DIMENSION.search(first)
+            height = int(found[1]) if found and found[1] else None
+            reader = _SheetReader(self, entry)
+            rows = self._track(self._rows(entry, stream, reader.rows(first, chunks)))
+            yield Sheet(entry.name, entry.index, rows, height=height, hidden=entry.hidden)
 
-    def _scan(self, name: str) -> _SheetScan:
-        member = self._members.get(name)
-        if member is None:  # calamine would load a part the guard has not seen
-            raise UnreadableFile("corrupt", f"sheet {name!r}: its XML part is missing")
+    def _open(self, entry: _SheetEntry) -> zipfile.ZipExtFile:
+        return self._guarded(lambda: self._zip.open(entry.member), entry)
+
+    @staticmethod
+    def _guarded(action: Callable[[], Any], entry: _SheetEntry) -> Any:
         try:
-            scan = _scan_sheet(self._zip, member)
+            return action()
         except _ZIP_ERRORS as exc:
-            raise UnreadableFile("corrupt", f"sheet {name!r}: {exc!r}") from exc
-        _check_rows(name, scan.last_row, self._max_rows)
-        if scan.cells > self._max_cells:
-            raise UnreadableFile(
-                "too_many_cells", f"sheet {name!r}", max_cells=self._max_cells, cells=scan.cells
-            )
-        return scan
+            raise UnreadableFile("corrupt", f"sheet {entry.name!r}: {exc!r}") from exc
+
+    @staticmethod
+    def _rows(
+        entry: _SheetEntry, stream: zipfile.ZipExtFile, rows: Iterator[tuple[int, list]]
+    ) -> Generator[tuple[int, list], None, None]:
+        """The reader's rows, with damage found while decompressing reported as corrupt."""
+        try:
+            yield from rows
+        except _ZIP_ERRORS as exc:
+            raise UnreadableFile("corrupt", f"sheet {entry.name!r}: {exc!r}") from exc
+        finally:
+            stream.close()
 
     def _release(self) -> None:
-        self._book.close()
-        self._file.close()
         self._zip.close()
 
 
@@ -572,46 +819,6 @@ def _open_zip(path: str, max_uncompressed: int) -> zipfile.ZipFile:
         zf.close()
         raise UnreadableFile("unsupported_type", "a zip without xl/workbook.xml")
     return zf
-
-
-def _open_calamine(file: Any) -> python_calamine.CalamineWorkbook:
-    """Open with calamine from the file object (from a path it would trust the extension)."""
-    try:
-        return python_calamine.CalamineWorkbook.from_filelike(file)
-    except python_calamine.PasswordError as exc:
-        file.close()
-        raise UnreadableFile("encrypted", repr(exc)) from exc
-    except python_calamine.CalamineError as exc:
-        file.close()
-        raise UnreadableFile("corrupt", f"calamine: {exc!r}") from exc
-
-
-def _calamine_rows(
-    sheet: python_calamine.CalamineSheet, scan: _SheetScan
-) -> Iterator[tuple[int, list]]:
-    """Rows 1..scan.last_row; calamine pads the rows above its range, not the columns.
-
-    The scan may count a few more rows than calamine (a formula without a cached value
-    at the bottom): those are yielded blank, so `Sheet.height` rows always come out.
-    """
-    number = 0
-    start = sheet.start
-    if start is not None:
-        pad = [None] * start[1]
-        for number, raw in enumerate(sheet.iter_rows(), 1):
-            values = pad + [
-                (value or None) if type(value) is str else _calamine_value(value) for value in raw
-            ]
-            for col, text in scan.errors.get(number, ()):
-                values.extend([None] * (col - len(values)))
-                values[col - 1] = CellError(text)
-            yield number, _trim(values)
-    for blank in range(number + 1, scan.last_row + 1):
-        yield blank, []
-
-
-def _calamine_value(value: Any) -> Any:
-    return _number(value) if type(value) is float else value
 
 
 # --- xls ----------------------------------------------------------------------------

@@ -45,7 +45,6 @@ FAILED = {
     "encrypted.xlsx": "password-protected",
     "duplicate_headers.xlsx": "the column 商品编码 (sku_code) appears more than once (columns A, J)",
     "missing_required.xlsx": "missing required columns 商品名称 (name)",
-    "far_cell.xlsx": "used range is too large",
 }
 
 # file → (created, failed, check of what was written and reported)
@@ -55,6 +54,8 @@ IMPORTED = {
     "merged_header.xlsx": (3, 0, lambda job: job.options["header_row"] == 2),
     "extra_columns.xlsx": (3, 0, lambda job: job.options["ignored_columns"] == ["颜色", "产地"]),
     "huge_dimension.xlsx": (3, 0, lambda job: len(_products()) == 3),
+    # a stray "x" at XFD1048576, outside the product columns: streamed past, no row
+    "far_cell.xlsx": (3, 0, lambda job: len(_products()) == 3 and job.processed == 3),
     "formulas.xlsx": (
         1,
         0,
