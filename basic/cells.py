@@ -1,5 +1,6 @@
 """Turning one cell into one value of its column, with a sentence when it cannot be done."""
 
+import functools
 from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
@@ -53,15 +54,15 @@ def converter_for(column: Column, tz: tzinfo) -> Callable[[Any], Any]:
     """One function per column, built once per job: the hot path calls only this."""
     t = column.type
     if t == "text":
-        return lambda value: v.to_text(value, max_length=column.max_length)
+        return functools.partial(v.to_text, max_length=column.max_length)
     if t == "code":
-        return lambda value: v.to_code(value, max_length=column.max_length)
+        return functools.partial(v.to_code, max_length=column.max_length)
     if t == "int":
-        return lambda value: v.to_int(value, minimum=column.minimum)
+        return functools.partial(v.to_int, minimum=column.minimum)
     if t == "decimal":
-        return lambda value: v.to_decimal(value, places=column.places, minimum=column.minimum)
+        return functools.partial(v.to_decimal, places=column.places, minimum=column.minimum)
     if t == "datetime":
-        return lambda value: v.to_datetime(value, tz=tz)
+        return functools.partial(v.to_datetime, tz=tz)
     if t == "date":
         return v.to_date
     if t == "bool":

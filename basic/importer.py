@@ -27,6 +27,7 @@ from . import job_files
 from .cells import converter_for, problem_message
 from .job_errors import JobCancelled, JobRefused
 from .models import FileJob, ImportMode, ImportRowError, JobStatus
+from .seen_keys import SeenKeys
 from .specs import Column, ImportSpec, Row, get_spec
 
 CHUNK_ROWS = 2000
@@ -54,7 +55,7 @@ class ImportContext:
     tz: Any
     present: set[str] = field(default_factory=set)  # column keys the file has
     cache: dict = field(default_factory=dict)  # for the spec: reference lookups and the like
-    seen_keys: dict = field(default_factory=dict)  # natural key → first row number
+    seen_keys: SeenKeys = field(default_factory=SeenKeys)  # natural key → first row number
 
     @property
     def dry_run(self) -> bool:
@@ -186,10 +187,11 @@ def _is_blank(cells: list, positions: list[int]) -> bool:
 
 def convert_rows(rows: Iterator, header: Header, ctx: ImportContext) -> Iterator[Row]:
     """Rows with their cells converted; blank rows and already committed rows skipped."""
-    converters = [
-        (position, column, converter_for(column, ctx.tz))
-        for position, column in header.columns.items()
-    ]
+    converters = []
+    for position, column in header.columns.items():
+        convert = converter_for(column, ctx.tz)
+        blank_is_none = convert(None) is None  # then an empty cell needs no call
+        converters.append((position, column, column.key, convert, blank_is_none))
     required = [c for c in ctx.spec.columns if c.required]
     resume_after = ctx.job.resume_after
     positions = sorted(header.columns)
@@ -197,13 +199,17 @@ def convert_rows(rows: Iterator, header: Header, ctx: ImportContext) -> Iterator
         if number <= resume_after or _is_blank(cells, positions):
             continue
         row = Row(number=number, cells=cells)
+        values = row.values
         width = len(cells)
-        for position, column, convert in converters:
+        for position, column, key, convert, blank_is_none in converters:
             raw = cells[position] if position < width else None
+            if raw is None and blank_is_none:
+                values[key] = None
+                continue
             try:
-                row.values[column.key] = convert(raw)
+                values[key] = convert(raw)
             except excel_values.ValueProblem as problem:
-                row.values[column.key] = None
+                values[key] = None
                 row.reject(column, problem_message(problem, raw), raw)
         for column in required:
             if row.values.get(column.key) in (None, "", []) and not any(
@@ -237,7 +243,7 @@ def _reject_duplicates(rows: list[Row], ctx: ImportContext) -> None:
         if not row.ok:
             continue
         key = spec.key_of(row)
-        first = ctx.seen_keys.setdefault(key, row.number)
+        first = ctx.seen_keys.first_row(key, row.number)
         if first != row.number:
             row.reject(
                 key_column,

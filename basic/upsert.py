@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .fast_insert import insert_objects
+from .fast_insert import insert_records
 from .models import ImportMode
 from .specs import ImportSpec, Row
 
@@ -37,9 +37,10 @@ class FlatModelSpec(ImportSpec):
             getattr(obj, key): obj for obj in self.model.objects.filter(**{f"{key}__in": values})
         }
 
-    def build(self, row: Row, fields: list[str]):
-        data = {name: row.values[name] for name in fields if row.values.get(name) is not None}
-        return self.model(**{self.key[0]: row.values[self.key[0]]}, **data)
+    def record(self, row: Row, fields: list[str]) -> dict:
+        """The new object's field values; the fields the file lacks get their defaults."""
+        values = row.values
+        return {name: values.get(name) for name in (self.key[0], *fields)}
 
     def apply(self, obj, row: Row, fields: list[str]) -> bool:
         """Copy the row onto ``obj``; True when something changed."""
@@ -65,7 +66,7 @@ class FlatModelSpec(ImportSpec):
         for row in rows:
             obj = existing.get(row.values[self.key[0]])
             if obj is None:
-                to_create.append(self.build(row, fields))
+                to_create.append(self.record(row, fields))
                 row.outcome = "created"
             elif ctx.mode == ImportMode.CREATE_ONLY:
                 row.reject(key_column, _("already exists"), row.values[self.key[0]])
@@ -76,7 +77,7 @@ class FlatModelSpec(ImportSpec):
                 row.outcome = "unchanged"
         if ctx.dry_run:
             return
-        insert_objects(self.model, to_create)
+        insert_records(self.model, to_create)
         if to_update:
             now = timezone.now()  # bulk_update does not run auto_now
             for obj in to_update:
@@ -84,5 +85,6 @@ class FlatModelSpec(ImportSpec):
             self.model.objects.bulk_update(to_update, [*fields, "updated_at"])
         self.after_write(created=to_create, updated=to_update, ctx=ctx)
 
-    def after_write(self, *, created: list, updated: list, ctx) -> None:
-        """Hook for what else a kind must write in the same transaction."""
+    def after_write(self, *, created: list[dict], updated: list, ctx) -> None:
+        """Hook for what else a kind must write in the same transaction (``created``:
+        the new rows' field values, ``updated``: the changed objects)."""

@@ -24,10 +24,18 @@ def _progress(text: str) -> None:
     sys.stderr.flush()
 
 
-def run(*, quick: bool, mysql_url: str, output: Path | None, keep: bool, sqlite: bool) -> int:
+def run(
+    *,
+    quick: bool,
+    mysql_url: str,
+    output: Path | None,
+    keep: bool,
+    sqlite: bool,
+    only: tuple[str, ...] = (),
+) -> int:
     started = time.monotonic()
     sizes = cases.QUICK if quick else cases.FULL
-    bench = cases.Bench(sizes=sizes, progress=_progress)
+    bench = cases.Bench(sizes=sizes, progress=_progress, only=only)
     _progress("generating (or reusing) the input files under bench/data/ ...")
     files = cases.prepare_files(sizes)
     root = Path(tempfile.mkdtemp(prefix="oms-bench-"))
@@ -60,7 +68,7 @@ def run(*, quick: bool, mysql_url: str, output: Path | None, keep: bool, sqlite:
     )
     sys.stdout.write(text)
     sys.stdout.flush()
-    if output is None and not quick:
+    if output is None and not quick and not only:
         output = report.RESULTS_DIR / "latest.md"
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -84,10 +92,23 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="also write the table here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--no-sqlite", action="store_true", help="MySQL/MariaDB only")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PART",
+        help="run only the cases whose key contains PART (repeatable; prints only), "
+        "e.g. --only import-products --only die-import-bulk",
+    )
     args = parser.parse_args()
     if args.no_sqlite and not args.mysql:
         parser.error("--no-sqlite needs --mysql or OMS_BENCH_MYSQL_URL")
-    options = {"mysql_url": args.mysql, "output": args.output, "keep": args.keep}
+    options = {
+        "mysql_url": args.mysql,
+        "output": args.output,
+        "keep": args.keep,
+        "only": tuple(args.only),
+    }
     sys.exit(run(quick=args.quick, sqlite=not args.no_sqlite, **options))
 
 

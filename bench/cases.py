@@ -66,6 +66,7 @@ class Bench:
     sizes: Sizes
     progress: Callable[[str], None]
     failures: int = 0
+    only: tuple[str, ...] = ()  # run only the cases whose key contains one of these
 
     def repeated(self, label: str, run: Callable[[], dict[str, Any]], single: bool) -> list[dict]:
         """One run; more (up to ``max_runs``) while a run takes under 20 s."""
@@ -90,6 +91,8 @@ class Bench:
         single: bool = False,
         target: str = "",
     ) -> Result:
+        if self.only and not any(part in key for part in self.only):
+            return Result(key, label, db, skipped="not selected (--only)")
         try:
             runs = self.repeated(f"[{db}] {label}", run, single)
         except (BenchError, OSError, ValueError) as exc:

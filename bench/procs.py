@@ -55,6 +55,10 @@ class Database:
                 "OMS_FILES_ROOT": str(self.root / "files"),
                 "OMS_LOG_DIR": str(self.root / "logs"),
                 "OMS_DATABASE_URL": self.url,
+                # as in production (DEBUG keeps every query); plain HTTP on loopback
+                "OMS_DEBUG": "0",
+                "OMS_SECURE_SSL_REDIRECT": "0",
+                "OMS_SECURE_COOKIES": "0",
                 "PYTHONPATH": str(BASE_DIR),
                 "PYTHONUNBUFFERED": "1",
             }

@@ -8,6 +8,7 @@ listed in docs/OPERATIONS.md and passes ``manage.py check --deploy``.
 import os
 import secrets
 import shlex
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -289,4 +290,9 @@ CRONTAB_COMMAND_SUFFIX = f">> {shlex.quote(str(CRON_OUTPUT_LOG))} 2>&1"
 
 LOG_DIR = oms_log.LOG_DIR
 LOGGING_CONFIG = None
+# Django switches the process to TIME_ZONE only after this module has run; the log files
+# are named by date, so switch first, or the first file of a day is named by the
+# machine's zone and the rest by TIME_ZONE.
+os.environ["TZ"] = TIME_ZONE
+time.tzset()
 oms_log.configure(default_concern="web")

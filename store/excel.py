@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from basic.excel import SKU_CODE
 from basic.fast_insert import insert_objects
 from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
+from basic.seen_keys import SeenKeys
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
 from basic.upsert import FlatModelSpec
 
@@ -112,7 +113,7 @@ class StoreSpec(FlatModelSpec):
     def after_write(self, *, created: list, updated: list, ctx) -> None:
         if ctx.user.is_superuser or not created:
             return
-        stores = Store.objects.filter(code__in=[store.code for store in created])
+        stores = Store.objects.filter(code__in=[store["code"] for store in created])
         ctx.user.stores.add(*stores)
         ctx.cache.pop("visible_store_ids", None)
 
@@ -300,7 +301,7 @@ class OrderSpec(ImportSpec):
             for key, (_field, model) in REFERENCES.items()
         }
         visible = _visible_store_ids(ctx)
-        lines_seen = cache.setdefault("lines_seen", {})
+        lines_seen = cache.setdefault("lines_seen", SeenKeys())
         column = self.columns_by_key
         for row in rows:
             values = row.values
@@ -330,7 +331,7 @@ class OrderSpec(ImportSpec):
                 row.reject(column["quantity"], _("must be at least 1"), 0)
             if row.ok:
                 line = self.key_of(row)
-                first = lines_seen.setdefault(line, row.number)
+                first = lines_seen.first_row(line, row.number)
                 if first != row.number:
                     row.reject(
                         column["sku_code"],
@@ -389,7 +390,7 @@ class OrderSpec(ImportSpec):
             ).append(row)
         existing = self._existing_orders(groups)
         existing_lines = self._existing_lines([order.pk for order in existing.values()])
-        written_before = ctx.cache.setdefault("orders_written", set())
+        written_before = ctx.cache.setdefault("orders_written", SeenKeys())
 
         new_orders, changed_orders, replaced_ids, new_lines = [], [], [], []
         now = timezone.now()
@@ -508,6 +509,6 @@ class OrderSpec(ImportSpec):
 
     def committed(self, rows: list[Row], ctx) -> None:
         stores = ctx.cache["stores"]
-        written = ctx.cache.setdefault("orders_written", set())
+        written = ctx.cache.setdefault("orders_written", SeenKeys())
         for row in rows:
             written.add((stores[row.values["store_code"]], row.values["platform_order_no"]))

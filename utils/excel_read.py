@@ -298,7 +298,7 @@ _DAY_MS = 86_400_000
 
 def _xml_text(raw: bytes) -> str:
     """The text of an XML text node as a parser gives it, plus OOXML's ``_xHHHH_`` escapes."""
-    text = raw.decode("utf-8", "replace")
+    text = raw.decode()
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
@@ -543,7 +543,7 @@ def _tags(prefix: bytes) -> _Tags:
         # a row start, or a cell: its usual leading attributes r, s, t (in that order, as
         # every known writer puts them), any others, then its value as <v>, as a plain
         # inline string, or any other content (formulas, rich text) for the slow path
-        rb"<" + p + rb"(row)\b([^>]*)>"
+        rb"<" + p + rb'(row)\b(?:\s+r="([0-9]+)")?([^>]*)>'
         rb"|<" + p + rb'c(?=[\s/>])(?:\s+r="([A-Z]{1,3})[0-9]*")?(?:\s+s="([0-9]+)")?'
         rb'(?:\s+t="(\w+)")?([^>]*?)(?:/>|>(?:<' + p + rb"v>([^<]*)</" + p + rb"v>"
         rb"|<" + p + rb"is><" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + rb"t></" + p + rb"is>"
@@ -607,6 +607,7 @@ class _SheetReader:
             last = chunk
             for (
                 is_row,
+                row_ref,
                 row_attrs,
                 letters,
                 style,
@@ -622,7 +623,7 @@ class _SheetReader:
                         yield from _blank_rows(yielded, row_number)
                         yield row_number, _trim(values)
                         yielded, values = row_number, []
-                    row_number = _row_number(row_attrs, row_number)
+                    row_number = int(row_ref) if row_ref else _row_number(row_attrs, row_number)
                     col = 0
                     continue
                 if more and more.strip(b" \t\r\n/"):
@@ -634,7 +635,12 @@ class _SheetReader:
                 if raw:
                     if not typ:
                         kind = date_styles.get(style) if style else None
-                        value = self._number(raw) if kind is None else self._date(raw, kind)
+                        if kind is None:
+                            value = float(raw)  # ValueError: reported below as corrupt
+                            if value.is_integer() and -MAX_SAFE_INT < value < MAX_SAFE_INT:
+                                value = int(value)
+                        else:
+                            value = self._date(raw, kind)
                     elif typ == b"s":
                         value = self._shared(raw)
                     else:
@@ -647,9 +653,13 @@ class _SheetReader:
                     continue
                 if value is None or value == "":
                     continue
-                if col > len(values):
-                    values.extend([None] * (col - len(values)))
-                values[col - 1] = value
+                width = len(values)
+                if col > width:
+                    if col > width + 1:
+                        values.extend([None] * (col - width - 1))
+                    values.append(value)
+                else:
+                    values[col - 1] = value
         if values:
             _check_rows(self.entry.name, row_number, max_rows)
             yield from _blank_rows(yielded, row_number)

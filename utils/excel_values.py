@@ -89,6 +89,8 @@ def _float_text(value: float) -> str:
 
 def _as_text(value: Any) -> str:
     """Any cell value as the text a person would see in the cell."""
+    if type(value) is str:  # the usual case first
+        return value
     if isinstance(value, CellError):
         raise ValueProblem("error_cell", text=value.text)
     if isinstance(value, str):
@@ -123,8 +125,8 @@ def normalize_code(value: Any) -> str | None:
     13800138000.0 → '13800138000', 1.5e10 → '15000000000', 42 → '42'.
     """
     text = normalize_text(value)
-    if text is None:
-        return None
+    if text is None or text.isascii():  # NFKC changes no ASCII text
+        return text
     return _strip(unicodedata.normalize("NFKC", text)) or None
 
 
@@ -203,6 +205,8 @@ def _float_decimal(value: float) -> Decimal:
 
 def _decimal(value: Any, *, currency: bool) -> Decimal | None:
     """Any cell value as a finite Decimal, None when empty."""
+    if type(value) is float:  # the usual number cell
+        return _float_decimal(value)
     if value is None:
         return None
     if isinstance(value, CellError):
@@ -249,6 +253,11 @@ def to_int(value: Any, *, minimum: int | None = None) -> int | None:
     return result
 
 
+@functools.cache
+def _step(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def to_decimal(value: Any, *, places: int = 2, minimum: Decimal | None = None) -> Decimal | None:
     """A decimal with `places` decimals: '¥1,234.50', '￥12', '$3', 'RMB 5', '12.5元', 19.9.
 
@@ -260,8 +269,7 @@ def to_decimal(value: Any, *, places: int = 2, minimum: Decimal | None = None) -
         return None
     if abs(number) >= MAX_INT:
         raise ValueProblem("out_of_range", maximum=MAX_INT - 1)
-    step = Decimal(1).scaleb(-places)
-    result = number.quantize(step, context=_WIDE_CONTEXT)
+    result = number.quantize(_step(places), context=_WIDE_CONTEXT)
     if result != number:
         raise ValueProblem("too_many_decimals", places=places)
     _check_minimum(result, minimum)
@@ -323,15 +331,21 @@ def choice_converter(choices: Sequence[tuple[str, Sequence[str]]]) -> Callable[[
             index.setdefault(normalize_header(label), code)
     accepted = [labels[0] if labels else code for code, labels in choices]
 
+    known: dict[str, str] = {}  # cell text → code: a column repeats a few labels
+
     def convert(value: Any) -> str | None:
         if value is None:
             return None
+        if type(value) is str and (code := known.get(value)) is not None:
+            return code
         text = normalize_code(value)
         if text is None:
             return None
         code = index.get(normalize_header(text))
         if code is None:
             raise ValueProblem("not_a_choice", choices=accepted)
+        if type(value) is str and len(known) < 1000:
+            known[value] = code
         return code
 
     return convert
