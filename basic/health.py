@@ -28,12 +28,21 @@ def broker_status() -> dict:
 
 
 def worker_status() -> dict:
-    """Workers that answer a ping within a second (the broker must support broadcast)."""
+    """Workers that answer within a second, and which of them consume each queue."""
     try:
-        replies = celery_app.control.ping(timeout=1.0) or []
+        replies = celery_app.control.inspect(timeout=1.0).active_queues() or {}
     except Exception as exc:
         return {"known": False, "error": f"{type(exc).__name__}: {exc}"}
-    return {"known": True, "count": len(replies), "names": sorted(n for r in replies for n in r)}
+    queues: dict[str, list[str]] = {queue.name: [] for queue in celery_app.conf.task_queues}
+    for worker, consumed in replies.items():
+        for queue in consumed:
+            queues.setdefault(queue["name"], []).append(worker)
+    return {
+        "known": True,
+        "count": len(replies),
+        "names": sorted(replies),
+        "queues": {name: sorted(workers) for name, workers in queues.items()},
+    }
 
 
 def health_report() -> tuple[bool, dict]:

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -20,12 +21,18 @@ job_log = logger.bind(concern="file")
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+def job_queue(direction: str) -> str:
+    """The Celery queue for jobs of this direction (imports, exports)."""
+    return settings.JOB_QUEUES.get(direction, settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
 def job_enqueue(*, job_id: int) -> bool:
     """Hand the job to the broker. If the broker is down the job stays queued for the sweeper."""
     from .tasks import run_file_job
 
+    direction = FileJob.objects.filter(pk=job_id).values_list("direction", flat=True).first()
     try:
-        run_file_job.apply_async(args=[job_id], retry=False)
+        run_file_job.apply_async(args=[job_id], retry=False, queue=job_queue(direction or ""))
     except Exception as exc:  # any broker failure: the row keeps the job
         job_log.warning(
             "job {} not enqueued (broker unavailable, sweeper will retry): {}", job_id, exc
@@ -48,14 +55,70 @@ def stale_before():
     return timezone.now() - timedelta(minutes=settings.JOB_STALE_MINUTES)
 
 
+class JobWaiting(Exception):
+    """The job's owner has all their slots taken (or older jobs waiting): it stays queued."""
+
+
+def _waits_for_a_slot(job_id: int) -> bool:
+    """True when this queued job must wait: its owner runs MAX_RUNNING_JOBS_PER_USER jobs,
+    or has an older job of the same direction queued (one user's imports start in the
+    order they were created, and so do their exports; an export never waits for an
+    import still in the queue).
+
+    Run inside the claim's transaction, after locking the owner's row, so that two
+    workers claiming two jobs of one user count one after the other.
+    """
+    limit = settings.MAX_RUNNING_JOBS_PER_USER
+    job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).values(
+        "owner_id", "direction"
+    )
+    job = job.first()
+    if not limit or job is None:
+        return False
+    owner_id = job["owner_id"]
+    list(get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("pk"))
+    jobs = FileJob.objects.filter(owner_id=owner_id)
+    running = jobs.filter(status=JobStatus.RUNNING).count()
+    older = jobs.filter(status=JobStatus.QUEUED, direction=job["direction"], pk__lt=job_id)
+    return running >= limit or older.exists()
+
+
 def job_claim(*, job_id: int, worker: str) -> FileJob | None:
     """Take the job for this worker with a conditional UPDATE: two workers never both win.
 
     A queued job is claimable, and so is a running one whose heartbeat stopped (its
-    worker died; the broker delivered the message again).
+    worker died; the broker delivered the message again). Raises JobWaiting when the
+    owner has no free slot.
     """
+    with transaction.atomic():
+        waits = _waits_for_a_slot(job_id)
+        claimed = 0 if waits else _claim(job_id, worker)
+        if waits:
+            _mark_waiting(job_id)
+    if waits:
+        raise JobWaiting(job_id)
+    if not claimed:
+        return None
+    return FileJob.objects.select_related("owner").get(pk=job_id)
+
+
+def _mark_waiting(job_id: int) -> None:
+    """Say why the job waits; its message is consumed, so it is no longer enqueued."""
+    job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
+    with translation.override(job.values_list("language", flat=True).first()):
+        job.update(
+            enqueued_at=None,
+            message=_(
+                "Waiting for a free slot: at most %(limit)s of your jobs run at once; "
+                "this one starts when an earlier one ends."
+            )
+            % {"limit": settings.MAX_RUNNING_JOBS_PER_USER}
+        )
+
+
+def _claim(job_id: int, worker: str) -> int:
     now = timezone.now()
-    claimed = FileJob.objects.filter(
+    return FileJob.objects.filter(
         Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before()),
         pk=job_id,
     ).update(
@@ -67,9 +130,26 @@ def job_claim(*, job_id: int, worker: str) -> FileJob | None:
         attempts=F("attempts") + 1,
         message="",
     )
-    if not claimed:
-        return None
-    return FileJob.objects.select_related("owner").get(pk=job_id)
+
+
+def job_start_waiting(*, owner_id: int) -> int:
+    """Send the owner's oldest waiting jobs, as many as they have free slots; how many sent.
+
+    Called when one of their jobs ends (and by the sweeper): a job that waited for a slot
+    starts as soon as one frees up. Jobs whose message is still in the queue are left
+    alone (enqueued_at is set); they come on their own.
+    """
+    limit = settings.MAX_RUNNING_JOBS_PER_USER
+    jobs = FileJob.objects.filter(owner_id=owner_id)
+    free = limit - jobs.filter(status=JobStatus.RUNNING).count() if limit else 1
+    if free <= 0:
+        return 0
+    waiting = jobs.filter(status=JobStatus.QUEUED, enqueued_at__isnull=True)
+    waiting = waiting.order_by("pk").values_list("pk", flat=True)
+    sent = 0
+    for job_id in waiting[:free]:
+        sent += job_enqueue(job_id=job_id)
+    return sent
 
 
 def job_fail(*, job_id: int, message: str) -> None:
@@ -125,7 +205,14 @@ def job_run(*, job_id: int, worker: str = "") -> None:
     from .exporter import run_export
     from .importer import run_import
 
-    job = job_claim(job_id=job_id, worker=worker)
+    try:
+        job = job_claim(job_id=job_id, worker=worker)
+    except JobWaiting:
+        job_log.info("job {} waits for a free slot of its owner", job_id)
+        owner_id = FileJob.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
+        if owner_id is not None:
+            job_start_waiting(owner_id=owner_id)  # an older waiting job may have lost its turn
+        return
     if job is None:
         if FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).exists():
             raise JobBusy(job_id)
@@ -157,15 +244,27 @@ def job_run(*, job_id: int, worker: str = "") -> None:
                 ),
             )
             raise
+        finally:
+            _start_next_after(job)
+
+
+def _start_next_after(job: FileJob) -> None:
+    """Once the job has ended (whichever way), its owner's next waiting job starts."""
+    try:
+        if not FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+            job_start_waiting(owner_id=job.owner_id)
+    except DatabaseError as exc:  # the sweeper starts it instead
+        job_log.warning("job {}: next waiting job not started: {}", job.pk, exc)
 
 
 def job_cancel(*, job: FileJob) -> bool:
     """Cancel a queued or running job; a running import stops at its next chunk boundary."""
-    return bool(
-        FileJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-            status=JobStatus.CANCELLED, finished_at=timezone.now()
-        )
+    cancelled = FileJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now()
     )
+    if cancelled:
+        transaction.on_commit(lambda: job_start_waiting(owner_id=job.owner_id))
+    return bool(cancelled)
 
 
 def job_wait(*, job_id: int, timeout: float, poll: float = 0.5) -> FileJob:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from loguru import logger
 
-from .jobs import job_enqueue, stale_before
+from .jobs import job_enqueue, job_start_waiting, stale_before
 from .models import FileJob, JobStatus
 
 MAX_ATTEMPTS = 2
@@ -76,8 +76,16 @@ def _recover_stale() -> tuple[int, int]:
     return requeued, failed
 
 
+def _start_waiting() -> int:
+    """Jobs waiting for a slot of their owner: start those whose owner has one free."""
+    waiting = FileJob.objects.filter(status=JobStatus.QUEUED, enqueued_at__isnull=True)
+    owners = waiting.values_list("owner_id", flat=True)
+    return sum(job_start_waiting(owner_id=owner_id) for owner_id in set(owners))
+
+
 def jobs_sweep() -> dict:
     """One pass; safe to run on several hosts at once. Returns what it did."""
     sent = _enqueue_queued()
     requeued, failed = _recover_stale()
-    return {"enqueued": sent, "requeued": requeued, "failed": failed}
+    started = _start_waiting()
+    return {"enqueued": sent, "requeued": requeued, "failed": failed, "started": started}

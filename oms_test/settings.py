@@ -14,6 +14,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 from oms_conf import oms_log
 
@@ -239,6 +240,20 @@ else:
         "backend": "basic.once_backends.File",
         "settings": {"location": str(BROKER_DIR / "once"), "default_timeout": 60 * 60},
     }
+
+# Queues: jobs by direction, so that a worker started with `-Q exports` serves exports
+# only and a small export never waits behind a long import; upkeep apart. A worker
+# started without -Q consumes them all.
+JOB_QUEUES = {"import": "imports", "export": "exports"}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "imports", "exports", "maintenance")]
+CELERY_TASK_ROUTES = {
+    "basic.tasks.sweep_jobs": {"queue": "maintenance"},
+    "basic.tasks.purge_job_history": {"queue": "maintenance"},
+    "store.tasks.daily_store_exports": {"queue": "maintenance"},
+}
+# At most this many jobs of one user run at once (0: no limit); the others wait, in order.
+MAX_RUNNING_JOBS_PER_USER = env.int("OMS_MAX_RUNNING_JOBS_PER_USER", default=2)
 
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

@@ -1,6 +1,9 @@
+import os
+
 import pytest
 
 from oms_test.celery import app as celery_app
+from tests.processes import BASE_DIR, WorkerProcess
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +33,18 @@ def test_healthz_reports_redis_broker(client, monkeypatch, redis_url):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["broker"]["transport"] == "redis"
+
+
+@pytest.mark.integration
+def test_healthz_lists_the_workers_seen_per_queue(client, worker_database_url):
+    env = {**os.environ, "OMS_DATABASE_URL": worker_database_url, "PYTHONPATH": str(BASE_DIR)}
+    worker = WorkerProcess(env, "-Q", "exports", "--hostname", "export-only@%h")
+    try:
+        worker.wait_ready()
+        queues = client.get("/healthz").json()["workers"]["queues"]
+    finally:
+        worker.stop()
+    assert set(queues) >= {"default", "imports", "exports", "maintenance"}
+    assert any(name.startswith("export-only@") for name in queues["exports"])
+    for queue in ("default", "imports", "maintenance"):
+        assert not any(name.startswith("export-only@") for name in queues[queue])
