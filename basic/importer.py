@@ -405,13 +405,16 @@ def run_import(job: FileJob) -> None:
         raise JobRefused(unreadable_message(exc)) from exc
     job.refresh_from_db()
     report_name = write_error_report(job, spec) if job.failed else ""
-    FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+    ended = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         status=JobStatus.SUCCEEDED,
         error_report_name=report_name,
         message=_summary(job),
         finished_at=timezone.now(),
         total=F("processed"),
     )
+    if not ended:  # cancelled meanwhile: no row points to the report
+        job_files.delete(report_name)
+        raise JobCancelled
     job_log.info("job {} import {} done: {}", job.pk, job.kind, _summary(job))
 
 

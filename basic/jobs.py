@@ -31,6 +31,10 @@ def job_enqueue(*, job_id: int) -> bool:
     from .tasks import run_file_job
 
     direction = FileJob.objects.filter(pk=job_id).values_list("direction", flat=True).first()
+    # Stamped before sending: a worker may take the message and mark the job waiting for
+    # a slot (enqueued_at cleared) before this process would get to stamp it afterwards.
+    sent_at = timezone.now()
+    FileJob.objects.filter(pk=job_id).update(enqueued_at=sent_at)
     try:
         run_file_job.apply_async(args=[job_id], retry=False, queue=job_queue(direction or ""))
     except Exception as exc:  # any broker failure: the row keeps the job
@@ -39,11 +43,11 @@ def job_enqueue(*, job_id: int) -> bool:
         )
         job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
         with translation.override(job.values_list("language", flat=True).first()):
-            job.update(
-                message=_("Waiting for the queue: the job will start as soon as it is reachable.")
+            job.filter(enqueued_at=sent_at).update(
+                enqueued_at=None,
+                message=_("Waiting for the queue: the job will start as soon as it is reachable."),
             )
         return False
-    FileJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
     return True
 
 
@@ -69,9 +73,7 @@ def _waits_for_a_slot(job_id: int) -> bool:
     workers claiming two jobs of one user count one after the other.
     """
     limit = settings.MAX_RUNNING_JOBS_PER_USER
-    job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).values(
-        "owner_id", "direction"
-    )
+    job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).values("owner_id", "direction")
     job = job.first()
     if not limit or job is None:
         return False
@@ -112,7 +114,7 @@ def _mark_waiting(job_id: int) -> None:
                 "Waiting for a free slot: at most %(limit)s of your jobs run at once; "
                 "this one starts when an earlier one ends."
             )
-            % {"limit": settings.MAX_RUNNING_JOBS_PER_USER}
+            % {"limit": settings.MAX_RUNNING_JOBS_PER_USER},
         )
 
 
