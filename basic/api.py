@@ -5,8 +5,9 @@ import io
 import json
 import math
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, Http404, JsonResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -239,9 +240,14 @@ def job_retry_view(request, job_id: int):
     return JsonResponse(job_as_dict(job), status=202)
 
 
-def _download(name: str, filename: str) -> FileResponse:
+def _download(name: str, filename: str) -> FileResponse | HttpResponseRedirect:
+    """The job file, to a caller who passed the permission check (``job_get``)."""
     if not name:
         raise Http404
+    if settings.S3_PRESIGNED_DOWNLOADS:
+        response = HttpResponseRedirect(job_files.signed_url(name, filename))
+        response["Cache-Control"] = "no-store"  # the signed URL expires: never cache the redirect
+        return response
     response = FileResponse(
         job_files.job_storage().open(name, "rb"), as_attachment=True, filename=filename
     )

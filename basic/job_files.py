@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 CHUNK_BYTES = 1024 * 1024
+# What a storage raises when it cannot store: a full disk, or an unreachable bucket.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 def job_storage():
@@ -37,16 +41,19 @@ def save(name: str, file) -> str:
     """Store ``file`` under ``name`` (streamed); returns the name the storage chose.
 
     If storing fails half-way (disk full), the partial file is removed before the error
-    goes on: no half file is ever left under a job's name.
+    goes on: no half file is ever left under a job's name. Any storage failure is an
+    ``OSError`` for the callers, whatever the storage.
     """
     file.seek(0)
     storage = job_storage()
     try:
         return storage.save(name, File(file, name=Path(name).name))
-    except OSError:
-        with suppress(OSError):
+    except STORAGE_ERRORS as exc:
+        with suppress(*STORAGE_ERRORS):
             storage.delete(name)
-        raise
+        if isinstance(exc, OSError):
+            raise
+        raise OSError(f"job storage: {exc}") from exc
 
 
 def save_path(name: str, path: Path) -> str:
@@ -75,6 +82,12 @@ def local_copy(name: str) -> Iterator[Path]:
             shutil.copyfileobj(source, temp, CHUNK_BYTES)
         temp.flush()
         yield Path(temp.name)
+
+
+def signed_url(name: str, filename: str) -> str:
+    """A short-lived URL of the bucket's object, saved by the browser as ``filename``."""
+    disposition = content_disposition_header(as_attachment=True, filename=filename)
+    return job_storage().url(name, parameters={"ResponseContentDisposition": disposition})
 
 
 def delete(name: str) -> None:

@@ -174,6 +174,33 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# With OMS_S3_BUCKET, job files live in a private S3-compatible bucket (AWS, MinIO, Ceph)
+# shared by every host instead of OMS_FILES_ROOT. Without a key pair, boto3 looks for
+# credentials its usual way (AWS_* variables, instance role).
+S3_BUCKET = env.str("OMS_S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["jobs"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("OMS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("OMS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("OMS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("OMS_S3_REGION", default="") or None,
+            "location": env.str("OMS_S3_PREFIX", default="").strip("/"),
+            "default_acl": None,  # no ACL sent: objects are as private as the bucket
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "signature_version": "s3v4",
+            "addressing_style": "path",  # MinIO and most S3 look-alikes need path style
+            # An opened object is downloaded whole: past 2 MB into a temp file, not memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+# Downloads answer a redirect to a short-lived signed URL of the bucket instead of
+# streaming through the app (after the same permission check).
+S3_PRESIGNED_DOWNLOADS = bool(S3_BUCKET) and env.bool("OMS_S3_PRESIGNED_DOWNLOADS", default=False)
 MAX_UPLOAD_MB = env.int("OMS_MAX_UPLOAD_MB", default=50)
 # A small .xlsx may expand enormously (zip bomb): refused before any reader expands it.
 MAX_XLSX_UNCOMPRESSED_MB = env.int("OMS_MAX_XLSX_UNCOMPRESSED_MB", default=1000)

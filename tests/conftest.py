@@ -1,12 +1,15 @@
 """Shared fixtures: isolated paths, named test servers, real worker processes."""
 
 import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.factories import *  # noqa: F403
-from tests.processes import BASE_DIR, WorkerProcess, process_env_for
+from tests.processes import BASE_DIR, WorkerProcess, free_port, process_env_for
 
 REQUIRE_SERVICES = os.environ.get("OMS_REQUIRE_SERVICES") == "1"
 
@@ -38,6 +41,74 @@ def redis_url():
 @pytest.fixture
 def mysql_url():
     return _service_url("OMS_TEST_MYSQL_URL", "MySQL/MariaDB")
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    bucket: str
+    client: object  # a boto3 S3 client with the server's keys
+    env: dict[str, str]  # the OMS_S3_* variables of a process that uses the bucket
+
+    def object_keys(self) -> set[str]:
+        listed = self.client.list_objects_v2(Bucket=self.bucket)
+        return {item["Key"] for item in listed.get("Contents", [])}
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def s3_server(tmp_path):
+    """moto's standalone S3 server on a free port, with an empty bucket ("oms-jobs")."""
+    import importlib.util
+
+    if not (importlib.util.find_spec("moto") and importlib.util.find_spec("flask")):
+        skip_unless_required(
+            "moto[server] not installed: pip install -r requirements-dev.txt to run the S3 tests"
+        )
+    import socket
+    import time
+
+    import boto3
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    with (tmp_path / "moto.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log_text = (tmp_path / "moto.log").read_text(errors="replace")
+                    raise RuntimeError(f"moto server did not start:\n{log_text}") from None
+                time.sleep(0.2)
+        keys = {"aws_access_key_id": "oms-test", "aws_secret_access_key": "oms-test-secret"}
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys)
+        client.create_bucket(Bucket="oms-jobs")
+        env = {
+            "OMS_S3_BUCKET": "oms-jobs",
+            "OMS_S3_ENDPOINT_URL": endpoint,
+            "OMS_S3_ACCESS_KEY_ID": keys["aws_access_key_id"],
+            "OMS_S3_SECRET_ACCESS_KEY": keys["aws_secret_access_key"],
+            "OMS_S3_REGION": "us-east-1",
+        }
+        yield S3Server(endpoint, "oms-jobs", client, env)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture
