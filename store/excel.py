@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from basic.excel import SKU_CODE
-from basic.fast_insert import insert_objects
+from basic.fast_insert import insert_objects, insert_records
 from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
 from basic.seen_keys import SeenKeys
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
@@ -490,18 +490,18 @@ class OrderSpec(ImportSpec):
             )
         if replaced_ids:
             OrderItem.objects.filter(order_id__in=replaced_ids).delete()
-        insert_objects(
+        insert_records(
             OrderItem,
             [
-                OrderItem(
-                    order_id=order.pk,
-                    sku_code=sku,
-                    product_name=name,
-                    quantity=quantity,
-                    unit_price=price,
-                    amount=quantity * price,
-                    product_id=product_id,
-                )
+                {
+                    "order_id": order.pk,
+                    "sku_code": sku,
+                    "product_name": name,
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "amount": quantity * price,
+                    "product_id": product_id,
+                }
                 for order, lines, _appending in new_lines
                 for sku, name, quantity, price, product_id in lines
             ],
