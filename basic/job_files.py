@@ -2,21 +2,30 @@
 
 import hashlib
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 CHUNK_BYTES = 1024 * 1024
-# What a storage raises when it cannot store: a full disk, or an unreachable bucket.
-STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+
+
+def storage_errors() -> tuple[type[Exception], ...]:
+    """What the job storage raises when it cannot store: a full disk, an unreachable bucket.
+
+    botocore is loaded by the S3 storage only (it adds about 15 MB to every process).
+    """
+    boto = sys.modules.get("botocore.exceptions")
+    if boto is None:
+        return (OSError,)
+    return (OSError, boto.BotoCoreError, boto.ClientError)
 
 
 def job_storage():
@@ -46,10 +55,11 @@ def save(name: str, file) -> str:
     """
     file.seek(0)
     storage = job_storage()
+    errors = storage_errors()
     try:
         return storage.save(name, File(file, name=Path(name).name))
-    except STORAGE_ERRORS as exc:
-        with suppress(*STORAGE_ERRORS):
+    except errors as exc:
+        with suppress(*errors):
             storage.delete(name)
         if isinstance(exc, OSError):
             raise

@@ -30,6 +30,3 @@ class SeenKeys:
 
     def __contains__(self, key: Hashable) -> bool:
         return _digest(key) in self._first_rows
-
-    def __len__(self) -> int:
-        return len(self._first_rows)

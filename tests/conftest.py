@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,39 +60,28 @@ class S3Server:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
 
-@pytest.fixture
-def s3_server(tmp_path):
-    """moto's standalone S3 server on a free port, with an empty bucket ("oms-jobs")."""
+@contextmanager
+def running_s3_server(log_dir: Path, host: str = "127.0.0.1") -> Iterator[S3Server]:
+    """moto's standalone S3 server on ``host`` and a free port, with an empty bucket."""
     import importlib.util
 
     if not (importlib.util.find_spec("moto") and importlib.util.find_spec("flask")):
         skip_unless_required(
             "moto[server] not installed: pip install -r requirements-dev.txt to run the S3 tests"
         )
-    import socket
-    import time
-
     import boto3
 
     port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    with (tmp_path / "moto.log").open("wb") as log:
+    endpoint = f"http://{host}:{port}"
+    log_path = log_dir / f"moto-{port}.log"
+    with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log_text = (tmp_path / "moto.log").read_text(errors="replace")
-                    raise RuntimeError(f"moto server did not start:\n{log_text}") from None
-                time.sleep(0.2)
+        wait_for_port(host, port, proc, log_path)
         keys = {"aws_access_key_id": "oms-test", "aws_secret_access_key": "oms-test-secret"}
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys)
         client.create_bucket(Bucket="oms-jobs")
@@ -109,6 +100,30 @@ def s3_server(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def wait_for_port(host: str, port: int, proc: subprocess.Popen, log_path: Path) -> None:
+    """Until ``host:port`` accepts connections; the server's log if it exits or never does."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log_text = log_path.read_text(errors="replace")
+                raise RuntimeError(f"{proc.args[:3]} did not start:\n{log_text}") from None
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def s3_server(tmp_path):
+    """moto's standalone S3 server on a free port, with an empty bucket ("oms-jobs")."""
+    with running_s3_server(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -63,10 +63,11 @@ class CeleryProcess:
     command = "worker"
     ready_marker = " ready."
 
-    def __init__(self, env: dict, *args: str):
+    def __init__(self, env: dict, *args: str, prefix: tuple[str, ...] = ()):
+        """``prefix``: a command to run it under, e.g. ``ip netns exec NAME``."""
         self.output: list[str] = []
         self.proc = subprocess.Popen(
-            [str(BIN_DIR / "celery"), "-A", "oms_test", self.command, "-l", "info", *args],
+            [*prefix, str(BIN_DIR / "celery"), "-A", "oms_test", self.command, "-l", "info", *args],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.PIPE,
@@ -135,11 +136,11 @@ def free_port() -> int:
 class WebProcess:
     """``manage.py runserver`` on a free port: the web as a separate process."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, host: str = "127.0.0.1"):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            [sys.executable, "manage.py", "runserver", f"{host}:{self.port}", "--noreload"],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
