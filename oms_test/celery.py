@@ -1,9 +1,10 @@
 """The Celery app ``oms_test``: configured from Django settings (namespace CELERY)."""
 
+import gc
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_init
 from loguru import logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms_test.settings")
@@ -19,6 +20,18 @@ def _use_loguru(**kwargs):
     from oms_conf import oms_log
 
     oms_log.configure(default_concern="celery")
+
+
+@worker_init.connect
+def _freeze_before_fork(**kwargs):
+    """Keep what the main process loaded shared with the pool children it forks.
+
+    The collector writes into every object it visits; in a forked child that copies the
+    page (copy-on-write), so the pages of Django and the apps, shared at first, would
+    slowly become private to each process. Frozen objects are never visited.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @app.task(bind=True, ignore_result=False)
