@@ -277,7 +277,7 @@ def web_cases(bench: Bench, db: Database) -> list[Result]:
         seconds=[web.poll_seconds],
         walls=[web.poll_seconds],
         peak_mb=web.server_peak_mb,
-        note="rows/s = polls per second; RSS: runserver",
+        note="rows/s = polls per second; memory: runserver",
     )
     bench.progress(f"  [{db.name}] web: uploads {web.uploads}, {web.polls} polls")
     return [*results, polls]
@@ -311,6 +311,6 @@ def export_cases(bench: Bench, db: Database, work: Path) -> list[Result]:
         results.append(
             bench.case("export-xlsx-huge", f"export orders xlsx {_n(s.export_huge)}", db.name,
                        export("xlsx", HUGE_TIMEOUT_SECONDS), single=True,
-                       target="peak RSS < 150 MB")
+                       target="peak memory < 150 MB")
         )  # fmt: skip
     return results
