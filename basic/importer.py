@@ -22,6 +22,7 @@ from loguru import logger
 from utils import excel_values
 from utils.excel_read import Sheet, UnreadableFile, open_workbook
 from utils.excel_values import normalize_header
+from utils.xlsx_stream import column_letters
 
 from . import job_files
 from .cells import converter_for, problem_message
@@ -63,15 +64,6 @@ class ImportContext:
 
 
 # Header ---------------------------------------------------------------------------------
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def _header_index(spec: ImportSpec) -> dict[str, Column]:
@@ -139,7 +131,7 @@ def _check_columns(sheet, row_number, cells, matched: dict[int, Column], spec) -
                     "sheet": sheet.name,
                     "row": row_number,
                     "column": _describe(spec.columns_by_key[key]),
-                    "letters": ", ".join(_column_letter(p) for p in positions),
+                    "letters": ", ".join(column_letters(p) for p in positions),
                 }
             )
     missing = [c for c in spec.columns if c.required and c.key not in by_key]

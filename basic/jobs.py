@@ -137,9 +137,9 @@ def _claim(job_id: int, worker: str) -> int:
 def job_start_waiting(*, owner_id: int) -> int:
     """Send the owner's oldest waiting jobs, as many as they have free slots; how many sent.
 
-    Called when one of their jobs ends (and by the sweeper): a job that waited for a slot
-    starts as soon as one frees up. Jobs whose message is still in the queue are left
-    alone (enqueued_at is set); they come on their own.
+    Called when one of their jobs ends: a job that waited for a slot starts as soon as
+    one frees up (the sweeper sends every unsent queued job, waiting ones included).
+    Jobs whose message is still in the queue are left alone (enqueued_at is set).
     """
     limit = settings.MAX_RUNNING_JOBS_PER_USER
     jobs = FileJob.objects.filter(owner_id=owner_id)

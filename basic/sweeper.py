@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from loguru import logger
 
-from .jobs import job_enqueue, job_start_waiting, stale_before
+from .jobs import job_enqueue, stale_before
 from .models import FileJob, JobStatus
 
 MAX_ATTEMPTS = 2
@@ -27,7 +27,8 @@ job_log = logger.bind(concern="file")
 def _requeue_due():
     now = timezone.now()
     lost_before = now - timedelta(minutes=settings.JOB_REQUEUE_MINUTES)
-    never_sent_before = now - timedelta(seconds=10)  # the web is about to send it itself
+    # never sent (the web is about to send it itself), or waiting for a slot of its owner
+    never_sent_before = now - timedelta(seconds=10)
     return Q(status=JobStatus.QUEUED) & (
         Q(enqueued_at__isnull=True, created_at__lt=never_sent_before)
         | Q(enqueued_at__lt=lost_before)
@@ -76,16 +77,8 @@ def _recover_stale() -> tuple[int, int]:
     return requeued, failed
 
 
-def _start_waiting() -> int:
-    """Jobs waiting for a slot of their owner: start those whose owner has one free."""
-    waiting = FileJob.objects.filter(status=JobStatus.QUEUED, enqueued_at__isnull=True)
-    owners = waiting.values_list("owner_id", flat=True)
-    return sum(job_start_waiting(owner_id=owner_id) for owner_id in set(owners))
-
-
 def jobs_sweep() -> dict:
     """One pass; safe to run on several hosts at once. Returns what it did."""
     sent = _enqueue_queued()
     requeued, failed = _recover_stale()
-    started = _start_waiting()
-    return {"enqueued": sent, "requeued": requeued, "failed": failed, "started": started}
+    return {"enqueued": sent, "requeued": requeued, "failed": failed}
