@@ -11,7 +11,7 @@ from django.utils import timezone
 from loguru import logger
 
 from . import job_files
-from .models import FileJob
+from .models import FileJob, ImportPart
 
 TEMP_PREFIXES = ("oms-job-", "oms-report-", "oms-export-")
 
@@ -46,6 +46,13 @@ def job_files_expire(*, now=None) -> dict[str, int]:
             if _delete_if_here(name):
                 FileJob.objects.filter(pk=job_id).update(**{field: ""})
                 deleted[field] += 1
+    # the rows of a split import's parts go with its upload (a failed job may be retried)
+    parts = ImportPart.objects.filter(job__in=ended.filter(finished_at__lt=cutoffs["upload_name"]))
+    deleted["part_payloads"] = 0
+    for part_id, name in parts.exclude(payload_name="").values_list("pk", "payload_name"):
+        if _delete_if_here(name):
+            ImportPart.objects.filter(pk=part_id).update(payload_name="")
+            deleted["part_payloads"] += 1
     return deleted
 
 
@@ -84,7 +91,8 @@ def job_history_purge(*, now=None) -> int:
     )
     purged = 0
     for job in old.iterator():
-        for name in (job.upload_name, job.result_name, job.error_report_name):
+        payloads = job.parts.exclude(payload_name="").values_list("payload_name", flat=True)
+        for name in (job.upload_name, job.result_name, job.error_report_name, *payloads):
             _delete_if_here(name)
         job.delete()
         purged += 1

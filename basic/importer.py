@@ -8,7 +8,7 @@ kind-specific is in the spec.
 
 import datetime
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,16 +177,18 @@ def _is_blank(cells: list, positions: list[int]) -> bool:
     return True
 
 
-def convert_rows(rows: Iterator, header: Header, ctx: ImportContext) -> Iterator[Row]:
-    """Rows with their cells converted; blank rows and already committed rows skipped."""
+def convert_rows(
+    rows: Iterable, columns: dict[int, Column], ctx: ImportContext, after: int = 0
+) -> Iterator[Row]:
+    """Rows with their cells converted; blank rows and rows up to ``after`` skipped."""
     converters = []
-    for position, column in header.columns.items():
+    for position, column in columns.items():
         convert = converter_for(column, ctx.tz)
         blank_is_none = convert(None) is None  # then an empty cell needs no call
         converters.append((position, column, column.key, convert, blank_is_none))
     required = [c for c in ctx.spec.columns if c.required]
-    resume_after = ctx.job.resume_after
-    positions = sorted(header.columns)
+    resume_after = after
+    positions = sorted(columns)
     for number, cells in rows:
         if number <= resume_after or _is_blank(cells, positions):
             continue
@@ -288,13 +290,14 @@ def _groups(rows: list[Row], spec: ImportSpec) -> list[list[Row]]:
 # Chunks ---------------------------------------------------------------------------------
 
 
-def _write_chunk(rows: list[Row], ctx: ImportContext) -> None:
-    """Write the valid rows; if the database refuses the chunk, find the rows it refuses."""
+def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
+    """Write the valid rows and ``record`` the chunk in one transaction (or savepoint);
+    if the database refuses the chunk, find the rows it refuses."""
     valid = [row for row in rows if row.ok]
     try:
         with transaction.atomic():
             ctx.spec.write(valid, ctx)
-            _record_chunk(rows, ctx)
+            record(rows, ctx)
         return
     except (IntegrityError, DataError) as exc:
         job_log.warning(
@@ -311,45 +314,76 @@ def _write_chunk(rows: list[Row], ctx: ImportContext) -> None:
                 for row in group:
                     row.outcome = ""
                     row.reject(None, _("the database refused this row: %(error)s") % {"error": exc})
-        _record_chunk(rows, ctx)
+        record(rows, ctx)
+
+
+@dataclass
+class Tally:
+    """What some rows came to: the job's counters and the rows to report."""
+
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Row] = field(default_factory=list)
+
+    def add(self, rows: list[Row], ctx: ImportContext | None = None) -> None:
+        self.processed += len(rows)
+        for row in rows:
+            if not row.ok:
+                self.rejected.append(row)
+            elif row.outcome == "created":
+                self.created += 1
+            elif row.outcome == "updated":
+                self.updated += 1
+            elif row.outcome == "unchanged":
+                self.unchanged += 1
+
+    def save(self, job: FileJob, **more) -> None:
+        """Inside the caller's transaction: the rejected rows and the job's counters.
+
+        Raises JobCancelled (rolling the transaction back) when the job was cancelled.
+        """
+        ImportRowError.objects.bulk_create(
+            [
+                ImportRowError(
+                    job=job,
+                    row_number=row.number,
+                    cells=[_jsonable(c) for c in row.cells],
+                    problems=row.problems,
+                )
+                for row in self.rejected
+            ],
+            batch_size=1000,
+        )
+        still_running = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            processed=F("processed") + self.processed,
+            created=F("created") + self.created,
+            updated=F("updated") + self.updated,
+            unchanged=F("unchanged") + self.unchanged,
+            failed=F("failed") + len(self.rejected),
+            heartbeat_at=timezone.now(),
+            **more,
+        )
+        if not still_running:
+            raise JobCancelled
 
 
 def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
-    """Inside the chunk's transaction: rejected rows, counters, resume point, heartbeat."""
-    rejected = [row for row in rows if not row.ok]
-    ImportRowError.objects.bulk_create(
-        [
-            ImportRowError(
-                job=ctx.job,
-                row_number=row.number,
-                cells=[_jsonable(c) for c in row.cells],
-                problems=row.problems,
-            )
-            for row in rejected
-        ]
-    )
-    outcomes = {"created": 0, "updated": 0, "unchanged": 0}
-    for row in rows:
-        if row.ok and row.outcome in outcomes:
-            outcomes[row.outcome] += 1
-    still_running = FileJob.objects.filter(pk=ctx.job.pk, status=JobStatus.RUNNING).update(
-        processed=F("processed") + len(rows),
-        created=F("created") + outcomes["created"],
-        updated=F("updated") + outcomes["updated"],
-        unchanged=F("unchanged") + outcomes["unchanged"],
-        failed=F("failed") + len(rejected),
-        resume_after=rows[-1].number,
-        heartbeat_at=timezone.now(),
-    )
-    if not still_running:
-        raise JobCancelled  # rolls this chunk back: it stops at the last committed chunk
+    """Inside the chunk's transaction: rejected rows, counters, resume point, heartbeat.
+
+    A cancelled job rolls this chunk back: it stops at the last committed chunk.
+    """
+    tally = Tally()
+    tally.add(rows)
+    tally.save(ctx.job, resume_after=rows[-1].number)
 
 
-def process_chunk(rows: list[Row], ctx: ImportContext) -> None:
+def process_chunk(rows: list[Row], ctx: ImportContext, record: Callable = _record_chunk) -> None:
     ctx.spec.validate(rows, ctx)
     _reject_duplicates(rows, ctx)
     _reject_broken_groups(rows, ctx.spec)
-    _write_chunk(rows, ctx)
+    _write_chunk(rows, ctx, record)
     ctx.spec.committed([row for row in rows if row.ok], ctx)
 
 
@@ -372,29 +406,49 @@ def _summary(job: FileJob) -> str:
     return text
 
 
-def run_import(job: FileJob) -> None:
-    """Run a claimed import job to its end (succeeded, failed or cancelled)."""
-    from .error_report import write_error_report
-
-    spec = get_spec(job.kind)
+def import_context(job: FileJob, present: Iterable[str]) -> ImportContext:
     ctx = ImportContext(
         job=job,
         user=job.owner,
-        spec=spec,
+        spec=get_spec(job.kind),
         mode=job.mode or ImportMode.CREATE_OR_UPDATE,
         tz=timezone.get_current_timezone(),
+        present=set(present),
     )
+    ctx.spec.prepare(ctx)
+    return ctx
+
+
+def run_import(job: FileJob) -> None:
+    """Run a claimed import job: to its end (succeeded, failed or cancelled), or, for a
+    big file, cut into parts that run as their own tasks (``basic.import_parts``)."""
+    from . import import_parts
+
+    if job.parts_left is not None or job.parts.exists():
+        import_parts.parts_resume(job)
+        return
     limits = {"max_uncompressed_bytes": settings.MAX_XLSX_UNCOMPRESSED_MB * 1024 * 1024}
     try:
         with job_files.local_copy(job.upload_name) as path, open_workbook(path, **limits) as book:
-            header = locate_header(book.sheets(), spec)
+            header = locate_header(book.sheets(), get_spec(job.kind))
             _remember_header(job, header)
-            ctx.present = {column.key for column in header.columns.values()}
-            spec.prepare(ctx)
-            for chunk in chunked(convert_rows(header.rest, header, ctx), spec, CHUNK_ROWS):
+            if import_parts.should_split(job, header):
+                import_parts.split_import(job, header)
+                return
+            ctx = import_context(job, (column.key for column in header.columns.values()))
+            rows = convert_rows(header.rest, header.columns, ctx, after=job.resume_after)
+            for chunk in chunked(rows, ctx.spec, CHUNK_ROWS):
                 process_chunk(chunk, ctx)
     except UnreadableFile as exc:
         raise JobRefused(unreadable_message(exc)) from exc
+    finish_import(job)
+
+
+def finish_import(job: FileJob) -> None:
+    """Write the error report and end the job; JobCancelled if it was cancelled meanwhile."""
+    from .error_report import write_error_report
+
+    spec = get_spec(job.kind)
     job.refresh_from_db()
     report_name = write_error_report(job, spec) if job.failed else ""
     ended = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(

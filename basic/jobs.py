@@ -169,20 +169,29 @@ class DatabaseUnavailable(Exception):
 
 
 class Heartbeat:
-    """Beats for a running job from a thread, so a long chunk never looks like a dead worker."""
+    """Beats for a running job from a thread, so a long chunk never looks like a dead worker.
 
-    def __init__(self, job_id: int):
+    ``beat`` (default: the job's own heartbeat) returns False once there is nothing left
+    to beat for.
+    """
+
+    def __init__(self, job_id: int, beat=None):
         self.job_id = job_id
+        self.beat = beat or self._beat_job
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _beat_job(self) -> bool:
+        return bool(
+            FileJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                heartbeat_at=timezone.now()
+            )
+        )
 
     def _beat(self) -> None:
         try:
             while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
-                alive = FileJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
-                if not alive:
+                if not self.beat():
                     return
         except DatabaseError as exc:
             job_log.warning("job {} heartbeat stopped: {}", self.job_id, exc)
@@ -238,19 +247,23 @@ def job_run(*, job_id: int, worker: str = "") -> None:
             raise DatabaseUnavailable(job.pk) from exc
         except Exception:
             job_log.exception("job {} failed on {}", job.pk, job.host)
-            job_fail(
-                job_id=job.pk,
-                message=_(
-                    "The job stopped on an unexpected error; "
-                    "the administrators have the details in the logs."
-                ),
-            )
+            job_fail_unexpected(job_id=job.pk)
             raise
         finally:
-            _start_next_after(job)
+            start_next_after(job)
 
 
-def _start_next_after(job: FileJob) -> None:
+def job_fail_unexpected(*, job_id: int) -> None:
+    job_fail(
+        job_id=job_id,
+        message=_(
+            "The job stopped on an unexpected error; "
+            "the administrators have the details in the logs."
+        ),
+    )
+
+
+def start_next_after(job: FileJob) -> None:
     """Once the job has ended (whichever way), its owner's next waiting job starts."""
     try:
         if not FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():

@@ -141,6 +141,8 @@ class FileJob(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
     resume_after = models.PositiveIntegerField(_("last committed row"), default=0)
+    # A split import: how many of its parts have not committed yet (None: not split).
+    parts_left = models.PositiveIntegerField(_("parts left"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
     options = models.JSONField(_("options"), default=dict, blank=True)
 
@@ -200,3 +202,45 @@ class ImportRowError(models.Model):
 
     def __str__(self):
         return f"job {self.job_id} row {self.row_number}"
+
+
+class PartStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+
+
+class ImportPart(models.Model):
+    """One part of a big import, cut by the task that read the file.
+
+    A part holds every row of some orders (or natural keys), so parts never touch the
+    same objects and any worker may run any part. Its rows are in ``payload_name`` in
+    the job storage; it commits its rows, the job's counters and its own ``done`` in
+    one transaction, so a committed part is never run again.
+    """
+
+    job = models.ForeignKey(FileJob, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField(_("part"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    payload_name = models.CharField(_("stored rows"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PartStatus.choices, default=PartStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    host = models.CharField(_("host"), max_length=64, blank=True)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import part")
+        verbose_name_plural = _("import parts")
+        ordering = ["job_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="importpart_job_number")
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="importpart_status_beat")]
+
+    def __str__(self):
+        return f"job {self.job_id} part {self.number}"

@@ -4,6 +4,9 @@
   was lost with a killed worker, is enqueued again.
 * A running job whose heartbeat stopped is re-queued once (imports resume after their
   last committed chunk), and marked failed if its worker dies again.
+* The same for the parts of a split import: a part whose heartbeat stopped is sent
+  again once; a part whose message was lost is sent again; parts not sent (the broker
+  was down) are sent.
 
 Every decision is a conditional UPDATE on the job row: two sweepers started by mistake
 (two beats) can both run, and each job is still handled by exactly one of them.
@@ -13,12 +16,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from loguru import logger
 
+from .import_parts import parts_send
 from .jobs import job_enqueue, stale_before
-from .models import FileJob, JobStatus
+from .models import FileJob, ImportPart, JobStatus, PartStatus
 
 MAX_ATTEMPTS = 2
 job_log = logger.bind(concern="file")
@@ -53,6 +57,9 @@ def _enqueue_queued() -> int:
 def _recover_stale() -> tuple[int, int]:
     requeued = failed = 0
     stale = FileJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before())
+    # a split job with parts to run lives in its parts (its heartbeat stops while they
+    # wait in the queue); once they are all committed, it is a job like any other
+    stale = stale.filter(Q(parts_left__isnull=True) | Q(parts_left=0))
     for job_id, attempts, heartbeat_at in stale.values_list("pk", "attempts", "heartbeat_at"):
         this_job = FileJob.objects.filter(
             pk=job_id, status=JobStatus.RUNNING, heartbeat_at=heartbeat_at
@@ -61,11 +68,7 @@ def _recover_stale() -> tuple[int, int]:
             if this_job.update(
                 status=JobStatus.FAILED,
                 finished_at=timezone.now(),
-                message=_(
-                    "The worker running this job stopped responding %(times)s times; the job was "
-                    "stopped. Rows committed before that are kept; retry to import the rest."
-                )
-                % {"times": attempts},
+                message=_stale_message(attempts),
             ):
                 job_log.warning("sweeper failed job {} after {} attempts", job_id, attempts)
                 failed += 1
@@ -77,8 +80,55 @@ def _recover_stale() -> tuple[int, int]:
     return requeued, failed
 
 
+def _stale_message(times: int) -> str:
+    return _(
+        "The worker running this job stopped responding %(times)s times; the job was "
+        "stopped. Rows committed before that are kept; retry to import the rest."
+    ) % {"times": times}
+
+
+def _recover_parts() -> tuple[int, int]:
+    """Parts of running split imports: stale ones and lost messages go back to unsent,
+    then every job with unsent parts sends them (up to its limit of parts at once)."""
+    requeued = failed = 0
+    running = ImportPart.objects.filter(job__status=JobStatus.RUNNING)
+    stale = running.filter(status=PartStatus.RUNNING, heartbeat_at__lt=stale_before())
+    for part_id, job_id, attempts, heartbeat_at in stale.values_list(
+        "pk", "job_id", "attempts", "heartbeat_at"
+    ):
+        if attempts >= MAX_ATTEMPTS:
+            job = FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING)
+            with translation.override(job.values_list("language", flat=True).first()):
+                if job.update(
+                    status=JobStatus.FAILED,
+                    finished_at=timezone.now(),
+                    message=_stale_message(attempts),
+                ):
+                    job_log.warning("sweeper failed job {}: part {} died again", job_id, part_id)
+                    failed += 1
+            continue
+        if ImportPart.objects.filter(
+            pk=part_id, status=PartStatus.RUNNING, heartbeat_at=heartbeat_at
+        ).update(status=PartStatus.PENDING, sent_at=None):
+            job_log.warning("sweeper re-queued stale part {} of job {}", part_id, job_id)
+            requeued += 1
+    lost_before = timezone.now() - timedelta(minutes=settings.JOB_REQUEUE_MINUTES)
+    lost = running.filter(status=PartStatus.PENDING, sent_at__lt=lost_before)
+    for part_id, sent_at in lost.values_list("pk", "sent_at"):
+        ImportPart.objects.filter(pk=part_id, sent_at=sent_at).update(sent_at=None)
+    unsent = running.filter(status=PartStatus.PENDING, sent_at__isnull=True)
+    for job_id in set(unsent.values_list("job_id", flat=True)):
+        parts_send(job_id)
+    return requeued, failed
+
+
 def jobs_sweep() -> dict:
     """One pass; safe to run on several hosts at once. Returns what it did."""
     sent = _enqueue_queued()
     requeued, failed = _recover_stale()
-    return {"enqueued": sent, "requeued": requeued, "failed": failed}
+    parts_requeued, parts_failed = _recover_parts()
+    return {
+        "enqueued": sent,
+        "requeued": requeued + parts_requeued,
+        "failed": failed + parts_failed,
+    }

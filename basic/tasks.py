@@ -43,6 +43,19 @@ def run_file_job(self, job_id: int) -> None:
         ) from exc
 
 
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_import_part(self, part_id: int) -> None:
+    """One part of a split import (``basic.import_parts``); claimed like a job."""
+    from .import_parts import part_run
+
+    try:
+        part_run(part_id=part_id, worker=self.request.hostname or "")
+    except jobs.DatabaseUnavailable as exc:
+        raise self.retry(
+            exc=exc, countdown=settings.JOB_STALE_MINUTES * 60 + 5, max_retries=10
+        ) from exc
+
+
 @shared_task(ignore_result=True)
 def sweep_jobs() -> dict:
     from .sweeper import jobs_sweep

@@ -216,6 +216,12 @@ JOB_HEARTBEAT_SECONDS = min(15.0, JOB_STALE_MINUTES * 60 / 4)
 # A queued job sent this long ago and still not started lost its message; sent again.
 JOB_REQUEUE_MINUTES = env.int("OMS_JOB_REQUEUE_MINUTES", default=15)
 JOB_HISTORY_DAYS = env.int("OMS_JOB_HISTORY_DAYS", default=90)
+# An import of more rows than this is read once, cut into parts of about
+# IMPORT_PART_ROWS rows, and the parts run as separate tasks on any worker; at most
+# IMPORT_PARTS_AT_ONCE of one job are in the queue or running, so other jobs get turns.
+IMPORT_SPLIT_ROWS = env.int("OMS_IMPORT_SPLIT_ROWS", default=50_000)
+IMPORT_PART_ROWS = env.int("OMS_IMPORT_PART_ROWS", default=10_000)
+IMPORT_PARTS_AT_ONCE = env.int("OMS_IMPORT_PARTS_AT_ONCE", default=4)
 
 # Security (on by default whenever DEBUG is off) -----------------------------------------
 

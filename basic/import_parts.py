@@ -1,0 +1,436 @@
+"""Big imports split across workers.
+
+The task that claimed the job reads the file once and deals its rows into parts by a
+hash of each row's order number (or natural key, for kinds without orders): all lines
+of an order and every repeat of a key land in the same part, in file order, so parts
+never touch the same objects and any worker on any host may run any part. Each part is
+a file of JSON lines in the job storage; the broker message carries the part's id only.
+
+A part commits its rows, its rejected rows, the job's counters and its own ``done`` in
+one transaction; the part whose commit brings ``parts_left`` to zero writes the error
+report and ends the job. A part once committed is never run again.
+
+Both paths give the same result for the same file: the file-reading task also marks
+where the one-task path would cut its chunks, and a part cuts its chunks there too
+whenever an order spans two of those chunks (see ``_cut_segments``).
+"""
+
+import datetime
+import gzip
+import json
+import math
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from loguru import logger
+
+from utils import excel_values
+from utils.excel_read import CellError
+from utils.get_host_ip import get_ip
+
+from . import job_files
+from .cells import converter_for
+from .importer import (
+    CHUNK_ROWS,
+    Header,
+    Tally,
+    _is_blank,
+    convert_rows,
+    finish_import,
+    import_context,
+    process_chunk,
+)
+from .job_errors import JobCancelled
+from .models import FileJob, ImportPart, JobStatus, PartStatus
+from .seen_keys import SeenKeys
+from .specs import get_spec
+
+job_log = logger.bind(concern="file")
+
+
+# Deciding -------------------------------------------------------------------------------
+
+
+def should_split(job: FileJob, header: Header) -> bool:
+    """Split a fresh import whose sheet declares more rows than IMPORT_SPLIT_ROWS.
+
+    A file that does not say how many rows it has (a rare xlsx without ``<dimension>``)
+    and a job resuming a one-task run keep the one-task path.
+    """
+    height = header.sheet.height
+    if not height or job.resume_after:
+        return False
+    return height - header.row_number > settings.IMPORT_SPLIT_ROWS
+
+
+# Payloads: JSON lines, typed cells as small objects -------------------------------------
+
+
+def _encode_cell(value):
+    if isinstance(value, datetime.datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {"t": value.isoformat()}
+    if isinstance(value, CellError):
+        return {"e": value.text}
+    raise TypeError(f"cell of type {type(value).__name__}")
+
+
+_DECODERS = {
+    "dt": datetime.datetime.fromisoformat,
+    "d": datetime.date.fromisoformat,
+    "t": datetime.time.fromisoformat,
+    "e": CellError,
+}
+
+
+def _decode_object(obj: dict):
+    if len(obj) == 1:
+        ((tag, text),) = obj.items()
+        decode = _DECODERS.get(tag)
+        if decode is not None:
+            return decode(text)
+    return obj
+
+
+def encode_segment(cut: bool, rows: list) -> str:
+    segment = {"cut": cut, "rows": rows}
+    return json.dumps(segment, ensure_ascii=False, separators=(",", ":"), default=_encode_cell)
+
+
+def read_segments(name: str) -> Iterator[dict]:
+    """The segments of a part: ``{"cut": bool, "rows": [[row number, cells], ...]}``."""
+    with job_files.job_storage().open(name, "rb") as stored, gzip.open(stored, "rt") as lines:
+        for line in lines:
+            yield json.loads(line, object_hook=_decode_object)
+
+
+# Splitting ------------------------------------------------------------------------------
+
+
+class _Dealer:
+    """Deals a sheet's rows into part files, marking the one-task path's chunk cuts.
+
+    Rows go to a part by a stable hash of their identity: the order number for kinds
+    with orders, the natural key otherwise. Within a part, the rows of one of the
+    one-task path's chunks form a segment; a segment is marked ``cut`` when one of its
+    orders already had lines in an earlier chunk, so the part starts a new chunk there.
+    """
+
+    def __init__(self, job: FileJob, header: Header, parts: int, folder: Path):
+        spec = get_spec(job.kind)
+        tz = timezone.get_current_timezone()
+        self.spec = spec
+        self.parts = parts
+        self.positions = sorted(header.columns)
+        by_key = {column.key: position for position, column in header.columns.items()}
+        # the group (order) decides the one-task path's cuts; the identity picks the part
+        self.group_cells = [
+            (by_key[key], converter_for(spec.columns_by_key[key], tz)) for key in spec.group_by
+        ]
+        self.identity_cells = [
+            (by_key[key], converter_for(spec.columns_by_key[key], tz)) for key in spec.key
+        ]
+        self.paths = [folder / f"part-{n}.jsonl.gz" for n in range(parts)]
+        self.counts = [0] * parts
+        self._segments: list[list] = [[] for _part in range(parts)]
+        self._cut = [False] * parts
+        self._chunk = 0  # the one-task path's chunk number
+        self._in_chunk = 0
+        self._last_group = None
+        self._chunk_of_identity = SeenKeys()  # identity → first chunk it was met in
+        self._files: list = []
+
+    @staticmethod
+    def _convert(cells: list, wanted: list) -> tuple:
+        values = []
+        width = len(cells)
+        for position, convert in wanted:
+            raw = cells[position] if position < width else None
+            try:
+                values.append(convert(raw))
+            except excel_values.ValueProblem:
+                values.append(None)
+        return tuple(values)
+
+    def deal(self, rows) -> int:
+        with ExitStack() as stack:
+            self._files = [
+                stack.enter_context(gzip.open(path, "wt", compresslevel=1, encoding="utf-8"))
+                for path in self.paths
+            ]
+            for number, cells in rows:
+                if not _is_blank(cells, self.positions):
+                    self._add(number, cells)
+            self._flush()
+        return sum(self.counts)
+
+    def _add(self, number: int, cells: list) -> None:
+        # the same rule as importer.chunked: a chunk ends after CHUNK_ROWS rows, never
+        # between two lines of one order
+        group = self._convert(cells, self.group_cells) if self.group_cells else None
+        if self._in_chunk >= CHUNK_ROWS and (group is None or group != self._last_group):
+            self._flush()
+            self._chunk += 1
+            self._in_chunk = 0
+        self._in_chunk += 1
+        self._last_group = group
+        identity = self._convert(cells, self.identity_cells) if group is None else group[-1:]
+        part = zlib.crc32(repr(identity).encode()) % self.parts
+        if group is not None and (
+            self._chunk_of_identity.first_row(identity, self._chunk) != self._chunk
+        ):
+            self._cut[part] = True
+        self._segments[part].append([number, cells])
+        self.counts[part] += 1
+
+    def _flush(self) -> None:
+        for part, rows in enumerate(self._segments):
+            if rows:
+                self._files[part].write(encode_segment(self._cut[part], rows) + "\n")
+                self._segments[part] = []
+                self._cut[part] = False
+
+
+def _payload_name(job_id: int, number: int) -> str:
+    return f"parts/{job_id}/{number}.jsonl.gz"
+
+
+def split_import(job: FileJob, header: Header) -> None:
+    """Read the rest of the sheet once into part files, record the parts, send the first."""
+    parts = math.ceil((header.sheet.height - header.row_number) / settings.IMPORT_PART_ROWS)
+    parts = max(2, parts)
+    with tempfile.TemporaryDirectory(prefix="oms-job-parts-") as folder:
+        dealer = _Dealer(job, header, parts, Path(folder))
+        total = dealer.deal(header.rest)
+        names = []
+        for number, path in enumerate(dealer.paths):
+            name = _payload_name(job.pk, number)
+            job_files.delete(name)  # left by an earlier attempt that died before recording
+            names.append(job_files.save_path(name, path))
+    records = [
+        ImportPart(job=job, number=number, rows=count, payload_name=name)
+        for number, (count, name) in enumerate(zip(dealer.counts, names, strict=True))
+        if count
+    ]
+    with transaction.atomic():
+        ImportPart.objects.bulk_create(records)
+        recorded = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            parts_left=len(records), total=total, heartbeat_at=timezone.now()
+        )
+        if not recorded:
+            transaction.set_rollback(True)
+    if not recorded:
+        for name in names:
+            job_files.delete(name)
+        raise JobCancelled
+    job_log.info("job {}: {} rows cut into {} parts", job.pk, total, len(records))
+    parts_send(job.pk)
+
+
+# Sending --------------------------------------------------------------------------------
+
+
+def parts_send(job_id: int) -> int:
+    """Send the job's next unsent parts, keeping at most IMPORT_PARTS_AT_ONCE in flight.
+
+    Each part is sent by whoever wins its conditional UPDATE; returns how many this
+    call sent. Safe to call from any process at any time.
+    """
+    from .jobs import job_queue
+    from .tasks import run_import_part
+
+    parts = ImportPart.objects.filter(job_id=job_id)
+    in_flight = parts.filter(
+        Q(status=PartStatus.RUNNING) | Q(status=PartStatus.PENDING, sent_at__isnull=False)
+    ).count()
+    free = settings.IMPORT_PARTS_AT_ONCE - in_flight
+    sent = 0
+    unsent = parts.filter(status=PartStatus.PENDING, sent_at__isnull=True).order_by("number")
+    for part_id in unsent.values_list("pk", flat=True)[: max(0, free)]:
+        if ImportPart.objects.filter(pk=part_id, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        ):
+            sent += _send(run_import_part, part_id, job_queue("import"))
+    return sent
+
+
+def _send(task, part_id: int, queue: str) -> bool:
+    try:
+        task.apply_async(args=[part_id], retry=False, queue=queue)
+    except Exception as exc:  # broker down: unsent again, for the sweeper
+        job_log.warning("part {} not sent (sweeper will retry): {}", part_id, exc)
+        ImportPart.objects.filter(pk=part_id, status=PartStatus.PENDING).update(sent_at=None)
+        return False
+    return True
+
+
+def parts_resume(job: FileJob) -> None:
+    """A split job claimed again (the worker that ended it died, or the user retried it):
+    the parts not committed are sent again; if all are, the job is ended.
+
+    A part's ``attempts`` only grows: it is the token that tells a part's worker whether
+    the part is still its own when it commits.
+    """
+    from .jobs import stale_before
+
+    unfinished = job.parts.exclude(status=PartStatus.DONE)
+    if not unfinished.exists():
+        _finish(job)
+        return
+    unfinished.filter(Q(status=PartStatus.PENDING) | Q(heartbeat_at__lt=stale_before())).update(
+        status=PartStatus.PENDING, sent_at=None
+    )
+    parts_send(job.pk)
+
+
+def _finish(job: FileJob) -> None:
+    finish_import(job)
+    parts_payloads_delete(job.pk)
+
+
+# Running a part -------------------------------------------------------------------------
+
+
+def _claim(part_id: int, worker: str) -> ImportPart | None:
+    from .jobs import stale_before
+
+    now = timezone.now()
+    claimed = ImportPart.objects.filter(
+        Q(status=PartStatus.PENDING)
+        | Q(status=PartStatus.RUNNING, heartbeat_at__lt=stale_before()),
+        pk=part_id,
+    ).update(
+        status=PartStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        heartbeat_at=now,
+        host=get_ip(),
+        worker=worker,
+    )
+    if not claimed:
+        return None
+    return ImportPart.objects.select_related("job", "job__owner").get(pk=part_id)
+
+
+def _part_beat(part: ImportPart):
+    """The heartbeat of a running part: the part's own, and its job's."""
+
+    def beat() -> bool:
+        now = timezone.now()
+        FileJob.objects.filter(pk=part.job_id, status=JobStatus.RUNNING).update(heartbeat_at=now)
+        return bool(
+            ImportPart.objects.filter(
+                pk=part.pk, status=PartStatus.RUNNING, attempts=part.attempts
+            ).update(heartbeat_at=now)
+        )
+
+    return beat
+
+
+def part_run(*, part_id: int, worker: str = "") -> None:
+    """Claim and run one part; the last part to commit ends the job.
+
+    Raises DatabaseUnavailable when the database went away: the task tries again later,
+    and the part, still running with a stopped heartbeat, is claimable then.
+    """
+    from .jobs import DatabaseUnavailable, Heartbeat, job_fail_unexpected, start_next_after
+
+    if not FileJob.objects.filter(parts=part_id, status=JobStatus.RUNNING).exists():
+        job_log.info("part {} not run: its job has ended", part_id)
+        return
+    part = _claim(part_id, worker)
+    if part is None:
+        job_log.info("part {} not claimed (done, or running elsewhere)", part_id)
+        return
+    job = part.job
+    with translation.override(job.language), Heartbeat(job.pk, beat=_part_beat(part)):
+        try:
+            if _run_part(part, job):
+                _finish(job)
+            else:
+                parts_send(job.pk)
+        except JobCancelled:
+            job_log.info("job {} part {} rolled back: cancelled or taken over", job.pk, part.number)
+        except (OperationalError, InterfaceError) as exc:
+            job_log.warning("job {} part {} lost the database: {}", job.pk, part.number, exc)
+            connection.close()
+            raise DatabaseUnavailable(job.pk) from exc
+        except Exception:
+            job_log.exception("job {} part {} failed on {}", job.pk, part.number, part.host)
+            job_fail_unexpected(job_id=job.pk)
+            raise
+        finally:
+            start_next_after(job)
+
+
+def _run_part(part: ImportPart, job: FileJob) -> bool:
+    """Process the part in one transaction; True when it was the job's last part."""
+    ctx = import_context(job, job.options["columns"])
+    spec = ctx.spec
+    columns = {
+        position: spec.columns_by_key[key] for key, position in job.options["columns"].items()
+    }
+    segments = [
+        (segment["cut"], list(convert_rows(segment["rows"], columns, ctx)))
+        for segment in read_segments(part.payload_name)
+    ]
+    tally = Tally()
+    running = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+    with transaction.atomic():
+        for chunk in _cut_segments(segments):
+            if not running.exists():
+                raise JobCancelled
+            process_chunk(chunk, ctx, record=tally.add)
+        done = ImportPart.objects.filter(
+            pk=part.pk, status=PartStatus.RUNNING, attempts=part.attempts
+        ).update(status=PartStatus.DONE, finished_at=timezone.now())
+        if not done:  # taken over by another worker after this one looked dead
+            raise JobCancelled
+        tally.save(job, parts_left=F("parts_left") - 1)
+        # the job row stays locked until commit: parts ending together count one by one
+        left = FileJob.objects.filter(pk=job.pk).values_list("parts_left", flat=True).get()
+    job_log.info(
+        "job {} part {} committed: {} rows, {} parts left",
+        job.pk,
+        part.number,
+        tally.processed,
+        left,
+    )
+    return left == 0
+
+
+def _cut_segments(segments: list[tuple[bool, list]]) -> Iterator[list]:
+    """Chunks of about CHUNK_ROWS rows, cut only between segments, and always before a
+    segment marked ``cut``: no chunk holds lines of one order that the one-task path
+    would have written in two chunks."""
+    chunk: list = []
+    for cut, rows in segments:
+        if chunk and (cut or len(chunk) >= CHUNK_ROWS):
+            yield chunk
+            chunk = []
+        chunk.extend(rows)
+    if chunk:
+        yield chunk
+
+
+def parts_payloads_delete(job_id: int) -> None:
+    for part_id, name in (
+        ImportPart.objects.filter(job_id=job_id)
+        .exclude(payload_name="")
+        .values_list("pk", "payload_name")
+    ):
+        try:
+            job_files.delete(name)
+        except (OSError, DatabaseError) as exc:
+            job_log.warning("part {} payload not deleted: {}", part_id, exc)
+            continue
+        ImportPart.objects.filter(pk=part_id).update(payload_name="")

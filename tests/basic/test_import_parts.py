@@ -1,0 +1,209 @@
+"""Big imports cut into parts: the same result as one task, whatever the file's order.
+
+These run the job and its parts in this process (Celery's eager mode sends each part
+as a direct call), with small sizes so that a file of a thousand lines makes many
+chunks and parts. tests/reliability/test_split_import.py runs 200,000 lines on real
+worker processes.
+"""
+
+import io
+
+import openpyxl
+import pytest
+from celery import current_app
+
+from basic import import_parts, importer, job_files
+from basic.jobs import job_cancel, job_run
+from basic.models import FileJob, ImportPart, JobDirection, JobStatus, PartStatus
+from basic.sweeper import jobs_sweep
+from store.models import Order, OrderItem
+from tests.basic.test_import_orders import database_state
+from tests.job_helpers import SKUS
+from tests.order_files import COL, order_sheet, write_csv, write_xlsx
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def small_sizes(settings, monkeypatch):
+    """Chunks of 50 rows; files of more than 300 rows are cut into parts of about 100."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(import_parts, "CHUNK_ROWS", 50)
+    settings.IMPORT_SPLIT_ROWS = 300
+    settings.IMPORT_PART_ROWS = 100
+    settings.IMPORT_PARTS_AT_ONCE = 3
+    settings.MAX_RUNNING_JOBS_PER_USER = 0
+    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
+    monkeypatch.setattr(current_app.conf, "task_eager_propagates", True)
+
+
+def _queue(user, path, mode: str = "") -> FileJob:
+    with path.open("rb") as file:
+        stored = job_files.save(job_files.new_name("upload", path.suffix[1:]), file)
+    return FileJob.objects.create(
+        kind="order",
+        direction=JobDirection.IMPORT,
+        mode=mode or "create_or_update",
+        file_format=path.suffix[1:],
+        owner=user,
+        language="en",
+        original_name=path.name,
+        upload_name=stored,
+    )
+
+
+def _run(user, path, **kwargs) -> FileJob:
+    job = _queue(user, path, **kwargs)
+    job_run(job_id=job.pk, worker="test")
+    return FileJob.objects.get(pk=job.pk)
+
+
+def _report(job: FileJob) -> list[tuple]:
+    if not job.error_report_name:
+        return []
+    with job_files.job_storage().open(job.error_report_name, "rb") as stored:
+        book = openpyxl.load_workbook(io.BytesIO(stored.read()), read_only=True)
+    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def _outcome(job: FileJob) -> tuple:
+    counts = (job.status, job.processed, job.total, job.created, job.updated, job.unchanged)
+    return counts + (job.failed,), _report(job), database_state()
+
+
+def _shuffled_order_file(tmp_path):
+    """Orders with faults, plus lines that come back far from their order: more lines of
+    an early order at the end, a repeated SKU, a bad line of a long-finished order."""
+    sheet = order_sheet(
+        1_000, stores=["A001", "B001"], skus=SKUS, forbidden_store="C001", fault_every=15
+    )
+    rows = [list(row) for row in sheet.rows]
+    early = [row for row in rows[:30] if row[COL["商品编码"]] != SKUS[-1]]
+    late = [list(row) for row in early[:6]]
+    for row in late[:3]:
+        row[COL["商品编码"]] = SKUS[-1]  # a new line of an order met 900 rows before
+    late[3][COL["数量"]] = "abc"  # a bad late line of an early order
+    rows[400:400] = [late[4]]  # a repeat of an early line, in the middle
+    rows += late[:4]
+    return rows
+
+
+def test_a_split_import_gives_the_one_task_result_for_a_shuffled_file(
+    operator, small_sizes, settings, tmp_path
+):
+    path = write_xlsx(tmp_path / "orders.xlsx", _shuffled_order_file(tmp_path))
+    settings.IMPORT_SPLIT_ROWS = 10**9
+    one_task = _run(operator, path)
+    assert not one_task.parts.exists()
+    expected = _outcome(one_task)
+    Order.objects.all().delete()
+
+    settings.IMPORT_SPLIT_ROWS = 300
+    split = _run(operator, path)
+
+    assert split.parts.count() == 11  # 1,005 lines, parts of about 100
+    assert set(split.parts.values_list("status", flat=True)) == {PartStatus.DONE}
+    assert _outcome(split) == expected
+    assert split.status == JobStatus.SUCCEEDED and split.failed > 0 and split.updated > 0
+    assert "same SKU appears twice" in str(expected[1])
+    # the rows of the parts were deleted with the job's end
+    assert not any(
+        job_files.job_storage().exists(f"parts/{split.pk}/{n}.jsonl.gz") for n in range(11)
+    )
+
+
+def test_a_csv_file_is_split_too_with_its_dates_and_numbers_intact(
+    operator, small_sizes, settings, tmp_path
+):
+    rows = order_sheet(400, stores=["A001"], skus=SKUS).rows
+    path = write_csv(tmp_path / "orders.csv", rows)
+    settings.IMPORT_SPLIT_ROWS = 10**9
+    expected = _outcome(_run(operator, path))
+    Order.objects.all().delete()
+    settings.IMPORT_SPLIT_ROWS = 300
+
+    split = _run(operator, path)
+
+    assert split.parts.count() == 4
+    assert _outcome(split) == expected
+    assert OrderItem.objects.count() == 400
+
+
+def test_a_part_cells_keep_their_types(tmp_path):
+    import datetime
+
+    from utils.excel_read import CellError
+
+    cells = [None, "文本", 1.5, 3, True, datetime.datetime(2026, 11, 24, 10, 30),
+             datetime.date(2026, 11, 24), datetime.time(8, 15), CellError("#N/A"), "", -0.0]  # fmt: skip
+    line = import_parts.encode_segment(True, [[7, cells]])
+    decoded = import_parts.json.loads(line, object_hook=import_parts._decode_object)
+    assert decoded == {"cut": True, "rows": [[7, cells]]}
+    assert [type(c) for c in decoded["rows"][0][1]] == [type(c) for c in cells]
+
+
+def test_a_killed_part_is_run_again_and_committed_parts_are_not(
+    operator, small_sizes, settings, monkeypatch, tmp_path
+):
+    """A part dies half-way (its worker is gone: the part stays running, its heartbeat
+    stops); the sweeper sends it again, and only it."""
+    path = write_xlsx(tmp_path / "orders.xlsx", order_sheet(600, stores=["A001"], skus=SKUS).rows)
+    settings.IMPORT_PARTS_AT_ONCE = 1  # parts run one after the other
+    real_run_part = import_parts._run_part
+    calls = []
+
+    def dies_on_the_third(part, job):
+        calls.append(part.number)
+        if len(calls) == 3:
+            raise SystemExit("worker killed")  # nothing of this part is committed
+        return real_run_part(part, job)
+
+    monkeypatch.setattr(import_parts, "_run_part", dies_on_the_third)
+    job = _queue(operator, path)
+    with pytest.raises(SystemExit):
+        job_run(job_id=job.pk, worker="test")
+
+    done = dict(job.parts.filter(status=PartStatus.DONE).values_list("number", "finished_at"))
+    assert len(done) == 2
+    first_lines = dict(OrderItem.objects.values_list("pk", "order__updated_at"))
+    assert OrderItem.objects.count() == sum(
+        job.parts.filter(status=PartStatus.DONE).values_list("rows", flat=True)
+    )
+    killed = job.parts.get(status=PartStatus.RUNNING)
+    ImportPart.objects.filter(pk=killed.pk).update(heartbeat_at="2000-01-01T00:00:00Z")
+
+    assert jobs_sweep()["requeued"] == 1
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert (job.processed, job.created, job.failed) == (600, 600, 0)
+    assert OrderItem.objects.count() == 600
+    assert sorted(calls) == sorted([*range(6), killed.number])  # only the killed part twice
+    killed.refresh_from_db()
+    assert killed.attempts == 2
+    again = dict(job.parts.filter(number__in=done).values_list("number", "finished_at"))
+    assert again == done
+    for pk, updated_at in first_lines.items():
+        assert OrderItem.objects.get(pk=pk).order.updated_at == updated_at
+
+
+def test_cancelling_a_split_import_stops_the_parts_not_started(
+    operator, small_sizes, settings, monkeypatch, tmp_path
+):
+    path = write_xlsx(tmp_path / "orders.xlsx", order_sheet(600, stores=["A001"], skus=SKUS).rows)
+    settings.IMPORT_PARTS_AT_ONCE = 1
+    real_run_part = import_parts._run_part
+
+    def cancel_after_two(part, job):
+        if part.number == 2:
+            job_cancel(job=FileJob.objects.get(pk=job.pk))
+        return real_run_part(part, job)
+
+    monkeypatch.setattr(import_parts, "_run_part", cancel_after_two)
+    job = _run(operator, path)
+
+    assert job.status == JobStatus.CANCELLED
+    done = job.parts.filter(status=PartStatus.DONE)
+    assert done.count() == 2
+    assert OrderItem.objects.count() == job.processed == sum(done.values_list("rows", flat=True))
+    assert not job.parts.filter(number__gt=2).exclude(status=PartStatus.PENDING).exists()
