@@ -97,6 +97,7 @@ def _job_additions(job: FileJob, url) -> dict:
         "rows_per_second": rate,
         "seconds_left": left,
         "status_note": status_note(job),
+        "parts_left": job.parts_left,  # a big import cut into parts: parts not committed
         "page_url": reverse("job-page", args=[job.pk]),
         "cancel_url": url("api-job-cancel") if job.status in ACTIVE else None,
         "retry_url": url("api-job-retry") if retryable else None,

@@ -6,6 +6,7 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from basic import job_files
 from basic.jobs import job_wait
 from basic.models import FileJob
 
@@ -49,3 +50,42 @@ def job_id_from(command_output: str) -> int:
     import re
 
     return int(re.search(r"job (\d+)", command_output).group(1))
+
+
+def database_state() -> tuple[list, list]:
+    """Every order and order line, as comparable values."""
+    from store.models import Order, OrderItem
+
+    orders = sorted(
+        Order.objects.values_list(
+            "store__code",
+            "platform_order_no",
+            "status",
+            "buyer_name",
+            "freight",
+            "ordered_at",
+            "goods_amount",
+            "total_amount",
+        )
+    )
+    lines = sorted(
+        OrderItem.objects.values_list(
+            "order__platform_order_no", "sku_code", "quantity", "unit_price", "amount"
+        )
+    )
+    return orders, lines
+
+
+def stored_report(job: FileJob) -> list[tuple]:
+    """The job's error report, read from the job storage: every row's values."""
+    if not job.error_report_name:
+        return []
+    with job_files.job_storage().open(job.error_report_name, "rb") as stored:
+        book = openpyxl.load_workbook(io.BytesIO(stored.read()), read_only=True)
+    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def import_outcome(job: FileJob) -> tuple:
+    """What a user sees of an ended import: its counts, its error report, the orders."""
+    counts = (job.status, job.processed, job.total, job.created, job.updated, job.unchanged)
+    return (*counts, job.failed), stored_report(job), database_state()

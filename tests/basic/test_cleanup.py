@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from basic import cleanup, job_files
-from basic.models import FileJob, JobStatus
+from basic.models import FileJob, ImportPart, JobStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,13 +46,23 @@ def test_deletes_exactly_the_expired_files_of_ended_jobs(settings):
     running = _job(JobStatus.RUNNING, upload_name=_stored())
     queued = _job(JobStatus.QUEUED, upload_name=_stored())
     elsewhere = _job(JobStatus.SUCCEEDED, 40, upload_name="upload/2026/01/01/on-another-host.xlsx")
+    # the rows of a split import's parts go with the upload
+    old_parts = _job(JobStatus.FAILED, 31)
+    old_part = ImportPart.objects.create(job=old_parts, number=0, payload_name=_stored("parts"))
+    running_part = ImportPart.objects.create(job=running, number=0, payload_name=_stored("parts"))
     keep = [fresh.upload_name, fresh.result_name, running.upload_name, queued.upload_name,
-            old_export.upload_name]  # fmt: skip
-    gone = [old_upload.upload_name, old_upload.error_report_name, old_export.result_name]
+            old_export.upload_name, running_part.payload_name]  # fmt: skip
+    gone = [old_upload.upload_name, old_upload.error_report_name, old_export.result_name,
+            old_part.payload_name]  # fmt: skip
 
     deleted = cleanup.job_files_expire()
 
-    assert deleted == {"upload_name": 1, "result_name": 1, "error_report_name": 1}
+    assert deleted == {
+        "upload_name": 1,
+        "result_name": 1,
+        "error_report_name": 1,
+        "part_payloads": 1,
+    }
     assert all(storage.exists(name) for name in keep)
     assert not any(storage.exists(name) for name in gone)
     old_upload.refresh_from_db()
@@ -64,11 +74,13 @@ def test_deletes_exactly_the_expired_files_of_ended_jobs(settings):
 def test_history_purge_removes_old_ended_jobs_with_their_files(settings):
     settings.JOB_HISTORY_DAYS = 90
     old = _job(JobStatus.SUCCEEDED, 91, upload_name=_stored())
+    part = ImportPart.objects.create(job=old, number=0, payload_name=_stored("parts"))
     recent = _job(JobStatus.SUCCEEDED, 10)
     active = _job(JobStatus.RUNNING)
     assert cleanup.job_history_purge() == 1
     assert set(FileJob.objects.values_list("pk", flat=True)) == {recent.pk, active.pk}
     assert not job_files.job_storage().exists(old.upload_name)
+    assert not job_files.job_storage().exists(part.payload_name)
 
 
 def test_log_files_past_retention_are_deleted(tmp_path, monkeypatch):

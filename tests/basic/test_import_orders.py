@@ -6,31 +6,10 @@ import pytest
 
 from basic.models import JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, read_report, upload, wait_for
+from tests.job_helpers import SKUS, database_state, read_report, upload, wait_for
 from tests.order_files import HEADER, order_sheet, write_csv, write_xls, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def database_state():
-    orders = sorted(
-        Order.objects.values_list(
-            "store__code",
-            "platform_order_no",
-            "status",
-            "buyer_name",
-            "freight",
-            "ordered_at",
-            "goods_amount",
-            "total_amount",
-        )
-    )
-    lines = sorted(
-        OrderItem.objects.values_list(
-            "order__platform_order_no", "sku_code", "quantity", "unit_price", "amount"
-        )
-    )
-    return orders, lines
 
 
 def test_ten_thousand_lines_with_faults_import_exactly(client, operator, celery_worker, tmp_path):

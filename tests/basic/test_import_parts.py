@@ -6,9 +6,6 @@ chunks and parts. tests/reliability/test_split_import.py runs 200,000 lines on r
 worker processes.
 """
 
-import io
-
-import openpyxl
 import pytest
 from celery import current_app
 
@@ -17,8 +14,7 @@ from basic.jobs import job_cancel, job_run
 from basic.models import FileJob, ImportPart, JobDirection, JobStatus, PartStatus
 from basic.sweeper import jobs_sweep
 from store.models import Order, OrderItem
-from tests.basic.test_import_orders import database_state
-from tests.job_helpers import SKUS
+from tests.job_helpers import SKUS, import_outcome
 from tests.order_files import COL, order_sheet, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,19 +54,6 @@ def _run(user, path, **kwargs) -> FileJob:
     return FileJob.objects.get(pk=job.pk)
 
 
-def _report(job: FileJob) -> list[tuple]:
-    if not job.error_report_name:
-        return []
-    with job_files.job_storage().open(job.error_report_name, "rb") as stored:
-        book = openpyxl.load_workbook(io.BytesIO(stored.read()), read_only=True)
-    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-
-
-def _outcome(job: FileJob) -> tuple:
-    counts = (job.status, job.processed, job.total, job.created, job.updated, job.unchanged)
-    return counts + (job.failed,), _report(job), database_state()
-
-
 def _shuffled_order_file(tmp_path):
     """Orders with faults, plus lines that come back far from their order: more lines of
     an early order at the end, a repeated SKU, a bad line of a long-finished order."""
@@ -95,7 +78,7 @@ def test_a_split_import_gives_the_one_task_result_for_a_shuffled_file(
     settings.IMPORT_SPLIT_ROWS = 10**9
     one_task = _run(operator, path)
     assert not one_task.parts.exists()
-    expected = _outcome(one_task)
+    expected = import_outcome(one_task)
     Order.objects.all().delete()
 
     settings.IMPORT_SPLIT_ROWS = 300
@@ -103,7 +86,7 @@ def test_a_split_import_gives_the_one_task_result_for_a_shuffled_file(
 
     assert split.parts.count() == 11  # 1,005 lines, parts of about 100
     assert set(split.parts.values_list("status", flat=True)) == {PartStatus.DONE}
-    assert _outcome(split) == expected
+    assert import_outcome(split) == expected
     assert split.status == JobStatus.SUCCEEDED and split.failed > 0 and split.updated > 0
     assert "same SKU appears twice" in str(expected[1])
     # the rows of the parts were deleted with the job's end
@@ -118,14 +101,14 @@ def test_a_csv_file_is_split_too_with_its_dates_and_numbers_intact(
     rows = order_sheet(400, stores=["A001"], skus=SKUS).rows
     path = write_csv(tmp_path / "orders.csv", rows)
     settings.IMPORT_SPLIT_ROWS = 10**9
-    expected = _outcome(_run(operator, path))
+    expected = import_outcome(_run(operator, path))
     Order.objects.all().delete()
     settings.IMPORT_SPLIT_ROWS = 300
 
     split = _run(operator, path)
 
     assert split.parts.count() == 4
-    assert _outcome(split) == expected
+    assert import_outcome(split) == expected
     assert OrderItem.objects.count() == 400
 
 
