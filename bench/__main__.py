@@ -52,6 +52,7 @@ def run(
                 results += cases.raw_read_cases(bench, db, files)
             _progress(f"[{db.name}] imports ...")
             results += cases.import_cases(bench, db, files)
+            results += cases.split_cases(bench, db, files)
             results += cases.product_cases(bench, db, files)
             _progress(f"[{db.name}] web ...")
             results += cases.web_cases(bench, db)

@@ -33,6 +33,7 @@ class Sizes:
     orders: int  # xlsx and csv
     orders_xls: int
     orders_huge: int | None  # xlsx, one run
+    orders_split: int | None  # xlsx: one task, then parts on one and on two worker processes
     products: int
     export_xls: int
     export: int  # xlsx, csv, django-import-export
@@ -45,11 +46,12 @@ class Sizes:
 
 FULL = Sizes(
     orders_small=10_000, orders=100_000, orders_xls=60_000, orders_huge=500_000,
+    orders_split=200_000,
     products=100_000, export_xls=60_000, export=100_000, export_huge=1_000_000,
     uploads=(1 * MB, 20 * MB), upload_tries=3, poll_seconds=5.0, max_runs=3,
 )  # fmt: skip
 QUICK = Sizes(
-    orders_small=None, orders=2_000, orders_xls=2_000, orders_huge=None,
+    orders_small=None, orders=2_000, orders_xls=2_000, orders_huge=None, orders_split=None,
     products=2_000, export_xls=10_000, export=10_000, export_huge=None,
     uploads=(100 * 1024, 2 * MB), upload_tries=1, poll_seconds=2.0, max_runs=1,
 )  # fmt: skip
@@ -119,6 +121,8 @@ class Bench:
             peak_mb=max(r["peak_mb"] for r in runs),
             idle_mb=min(idles) if idles else None,
             peak_rss_mb=max((r["peak_rss_mb"] for r in runs if "peak_rss_mb" in r), default=None),
+            worker_cpu=runs[0].get("worker_cpu"),
+            database_cpu=runs[0].get("database_cpu"),
             target=target,
             note=note,
         )
@@ -148,6 +152,8 @@ def prepare_files(sizes: Sizes) -> dict[str, Path]:
         files["orders-xlsx-small"] = data.order_file(sizes.orders_small, "xlsx")
     if sizes.orders_huge:
         files["orders-xlsx-huge"] = data.order_file(sizes.orders_huge, "xlsx")
+    if sizes.orders_split:
+        files["orders-xlsx-split"] = data.order_file(sizes.orders_split, "xlsx")
     return files
 
 
@@ -215,6 +221,31 @@ def import_cases(bench: Bench, db: Database, files: dict[str, Path]) -> list[Res
         for key, label, path, single, target in plan
         if path is not None
     ]
+
+
+def split_cases(bench: Bench, db: Database, files: dict[str, Path]) -> list[Result]:
+    """The same big order file as one task, then cut into parts run by one worker
+    process and by two (``--concurrency``): what a second process adds."""
+    path = files.get("orders-xlsx-split")
+    if path is None:
+        return []
+    n = _n(bench.sizes.orders_split or 0)
+
+    def run(concurrency: int, **env: str) -> Callable[[], dict[str, Any]]:
+        def one() -> dict[str, Any]:
+            reset(db)
+            return worker_job(db, "import", "order", str(path), concurrency=concurrency, **env)
+
+        return one
+
+    return [
+        bench.case("import-split-one-task", f"import orders xlsx {n} as one task, 1 process",
+                   db.name, run(1, OMS_IMPORT_SPLIT_ROWS=str(10**9))),
+        bench.case("import-split-1", f"import orders xlsx {n} in parts, 1 worker process",
+                   db.name, run(1)),
+        bench.case("import-split-2", f"import orders xlsx {n} in parts, 2 worker processes",
+                   db.name, run(2), target="≥ 1.3× one process"),
+    ]  # fmt: skip
 
 
 def product_cases(bench: Bench, db: Database, files: dict[str, Path]) -> list[Result]:

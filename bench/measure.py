@@ -120,6 +120,36 @@ class PeakMemory:
         return self.peak_rss_kb / 1024
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes used so far, with their reaped children."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (name) "
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / CLOCK_TICKS
+
+
+def database_server_pids() -> list[int]:
+    """The local MariaDB/MySQL server's processes (empty when there is none here)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name in ("mariadbd", "mysqld"):
+                found.append(int(entry.name))
+    return found
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.django_side import MARK
-from bench.measure import PeakMemory
+from bench.measure import PeakMemory, cpu_seconds, database_server_pids, tree_pids
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -127,16 +127,16 @@ def reset(db: Database) -> None:
 
 
 class Worker:
-    """``celery -A oms_test worker -l info --concurrency 1``: a real worker, one per run."""
+    """``celery -A oms_test worker -l info --concurrency N``: a real worker, one per run."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, concurrency: int = 1, **env: str) -> None:
         self.log_path = db.root / "logs" / "bench-worker.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
-        command = [CELERY, "-A", "oms_test", "worker", "-l", "info", "--concurrency", "1",
-                   "--hostname", "bench@%h"]  # fmt: skip
+        command = [CELERY, "-A", "oms_test", "worker", "-l", "info",
+                   "--concurrency", str(concurrency), "--hostname", "bench@%h"]  # fmt: skip
         self.proc = subprocess.Popen(
-            command, cwd=BASE_DIR, env=db.env(), stdout=self._log, stderr=subprocess.STDOUT
+            command, cwd=BASE_DIR, env=db.env(**env), stdout=self._log, stderr=subprocess.STDOUT
         )
 
     @property
@@ -174,24 +174,35 @@ class Worker:
         self.stop()
 
 
-def worker_job(db: Database, *client_args: str, timeout: float = 1800) -> dict[str, Any]:
-    """Start a worker, let it settle, run one job through it; the job's numbers and memory.
+def worker_job(
+    db: Database, *client_args: str, timeout: float = 1800, concurrency: int = 1, **env: str
+) -> dict[str, Any]:
+    """Start a worker, let it settle, run one job through it; the job's numbers, memory,
+    and the CPU seconds the worker processes and the local database server used.
 
     A job still running after ``timeout`` seconds is cancelled: its result says "timeout"
     and counts the rows done by then.
     """
-    with Worker(db) as worker:
+    with Worker(db, concurrency, **env) as worker:
         worker.wait_ready()
         time.sleep(0.3)
         with PeakMemory(worker.pid) as peak:
             time.sleep(0.1)
             peak.reset()
             idle_mb, idle_rss_mb = peak.peak_mb, peak.peak_rss_mb
+            server = [] if db.is_sqlite else database_server_pids()
+            cpu_before = cpu_seconds(tree_pids(worker.pid)), cpu_seconds(server)
             client = ("bench.client", *client_args, "--timeout", str(timeout))
             result = django_run(db, *client, timeout=timeout + 120)
+            cpu_after = cpu_seconds(tree_pids(worker.pid)), cpu_seconds(server)
     if result["status"] not in ("succeeded", "timeout"):
         raise BenchError(f"job {result['job']} {result['status']}: {result['message']}")
     result.update(
-        peak_mb=peak.peak_mb, idle_mb=idle_mb, peak_rss_mb=peak.peak_rss_mb, idle_rss_mb=idle_rss_mb
+        peak_mb=peak.peak_mb,
+        idle_mb=idle_mb,
+        peak_rss_mb=peak.peak_rss_mb,
+        idle_rss_mb=idle_rss_mb,
+        worker_cpu=cpu_after[0] - cpu_before[0],
+        database_cpu=cpu_after[1] - cpu_before[1],
     )
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 import subprocess
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class Result:
     peak_mb: float | None = None  # highest over the runs (PSS of a worker tree)
     idle_mb: float | None = None
     peak_rss_mb: float | None = None  # worker trees: the RSS of its processes summed
+    worker_cpu: float | None = None  # CPU seconds of the worker processes (first run)
+    database_cpu: float | None = None  # CPU seconds of the local MariaDB server (first run)
     target: str = ""
     note: str = ""
     skipped: str = ""  # why the case did not run
@@ -161,6 +164,7 @@ def targets(results: list[Result], databases: list[str]) -> list[str]:
                     f"- [{db}] xls {what} memory per 100,000 rows: {per:,.0f} MB above the idle "
                     f"worker ({xls.peak_mb:,.0f} MB peak for {xls.rows:,} rows)"
                 )
+        lines += _split_lines(results, db)
         small, big = find(results, "web-upload-small", db), find(results, "web-upload-big", db)
         if small and big:
             ratio = big.median_seconds / small.median_seconds
@@ -170,6 +174,30 @@ def targets(results: list[Result], databases: list[str]) -> list[str]:
                 f"{big.median_seconds * 1000:,.0f} ms ({ratio:.1f}×) → "
                 f"{'flat' if ratio < 2 else 'grows with size'}"
             )
+    return lines
+
+
+def _split_lines(results: list[Result], db: str) -> list[str]:
+    """Parts on two worker processes against one, and where the CPU time went."""
+    one, two = find(results, "import-split-1", db), find(results, "import-split-2", db)
+    if not (one and two):
+        return []
+    ratio = two.rate / one.rate
+    lines = [
+        f"- [{db}] import {two.rows:,} order lines in parts, 2 worker processes ≥ 1.3× one: "
+        f"{ratio:.2f}× ({two.rate:,.0f} vs {one.rate:,.0f} lines/s) → {_check(ratio >= 1.3)}"
+    ]
+    task = find(results, "import-split-one-task", db)
+    for r in (task, one, two):
+        if r is None or r.worker_cpu is None:
+            continue
+        wall = r.median_seconds
+        database = f", database server {r.database_cpu:,.1f} s" if r.database_cpu else ""
+        busy = (r.worker_cpu + (r.database_cpu or 0)) / wall
+        lines.append(
+            f"  - {r.case}: {wall:,.1f} s; CPU: workers {r.worker_cpu:,.1f} s{database}; "
+            f"{busy:.2f} of {os.cpu_count()} cores busy"
+        )
     return lines
 
 
