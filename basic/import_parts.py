@@ -26,7 +26,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from loguru import logger
@@ -246,9 +246,6 @@ def parts_send(job_id: int) -> int:
     Each part is sent by whoever wins its conditional UPDATE; returns how many this
     call sent. Safe to call from any process at any time.
     """
-    from .jobs import job_queue
-    from .tasks import run_import_part
-
     parts = ImportPart.objects.filter(job_id=job_id)
     in_flight = parts.filter(
         Q(status=PartStatus.RUNNING) | Q(status=PartStatus.PENDING, sent_at__isnull=False)
@@ -260,13 +257,16 @@ def parts_send(job_id: int) -> int:
         if ImportPart.objects.filter(pk=part_id, sent_at__isnull=True).update(
             sent_at=timezone.now()
         ):
-            sent += _send(run_import_part, part_id, job_queue("import"))
+            sent += _send(part_id)
     return sent
 
 
-def _send(task, part_id: int, queue: str) -> bool:
+def _send(part_id: int) -> bool:
+    from .jobs import job_queue
+    from .tasks import run_import_part
+
     try:
-        task.apply_async(args=[part_id], retry=False, queue=queue)
+        run_import_part.apply_async(args=[part_id], retry=False, queue=job_queue("import"))
     except Exception as exc:  # broker down: unsent again, for the sweeper
         job_log.warning("part {} not sent (sweeper will retry): {}", part_id, exc)
         ImportPart.objects.filter(pk=part_id, status=PartStatus.PENDING).update(sent_at=None)
@@ -430,7 +430,7 @@ def parts_payloads_delete(job_id: int) -> None:
     ):
         try:
             job_files.delete(name)
-        except (OSError, DatabaseError) as exc:
+        except job_files.storage_errors() as exc:
             job_log.warning("part {} payload not deleted: {}", part_id, exc)
             continue
         ImportPart.objects.filter(pk=part_id).update(payload_name="")

@@ -424,7 +424,7 @@ def run_import(job: FileJob) -> None:
     big file, cut into parts that run as their own tasks (``basic.import_parts``)."""
     from . import import_parts
 
-    if job.parts_left is not None or job.parts.exists():
+    if job.parts_left is not None:  # recorded with the parts, in one transaction
         import_parts.parts_resume(job)
         return
     limits = {"max_uncompressed_bytes": settings.MAX_XLSX_UNCOMPRESSED_MB * 1024 * 1024}

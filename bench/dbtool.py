@@ -101,10 +101,11 @@ def _server_version() -> str:
 
 
 def _tables() -> list[str]:
-    from basic.models import FileJob, ImportRowError, Product
+    from basic.models import FileJob, ImportPart, ImportRowError, Product
     from store.models import Order, OrderItem
 
-    return [m._meta.db_table for m in (ImportRowError, FileJob, OrderItem, Order, Product)]
+    models = (ImportRowError, ImportPart, FileJob, OrderItem, Order, Product)
+    return [m._meta.db_table for m in models]
 
 
 def cmd_reset() -> dict:
