@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.utils import timezone
 from loguru import logger
 
@@ -39,17 +40,21 @@ def daily_store_exports_create(
         filters = previous_day_filters(store, now=now)
         owner = store.daily_export_owner
         digest = fingerprint(kind="order", file_format=file_format, filters=filters, ids=None)
-        if FileJob.objects.filter(
-            owner=owner, direction=JobDirection.EXPORT, fingerprint=digest
-        ).exists():
-            continue
-        try:
-            job, _created = export_job_create(
-                user=owner, kind="order", file_format=file_format, filters=filters
-            )
-        except RequestRefused as refused:  # e.g. the owner lost the permission
-            job_log.error("daily export of store {} refused: {}", store.code, refused.message)
-            continue
+        # Two beats started by mistake run this twice at once: the store's row lock makes
+        # the second wait, then find the first one's job, even if that one has ended.
+        with transaction.atomic():
+            list(Store.objects.select_for_update().filter(pk=store.pk).values_list("pk"))
+            if FileJob.objects.filter(
+                owner=owner, direction=JobDirection.EXPORT, fingerprint=digest
+            ).exists():
+                continue
+            try:
+                job, _created = export_job_create(
+                    user=owner, kind="order", file_format=file_format, filters=filters
+                )
+            except RequestRefused as refused:  # e.g. the owner lost the permission
+                job_log.error("daily export of store {} refused: {}", store.code, refused.message)
+                continue
         job_log.info("daily export of store {} queued as job {}", store.code, job.pk)
         jobs.append(job)
     return jobs
