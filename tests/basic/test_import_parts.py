@@ -14,6 +14,7 @@ from basic.jobs import job_cancel, job_run
 from basic.models import FileJob, ImportPart, JobDirection, JobStatus, PartStatus
 from basic.sweeper import jobs_sweep
 from store.models import Order, OrderItem
+from tests.basic.test_s3_storage import key, s3_env, use_bucket  # noqa: F401 (fixtures)
 from tests.job_helpers import SKUS, import_outcome
 from tests.order_files import COL, order_sheet, write_csv, write_xlsx
 
@@ -190,3 +191,22 @@ def test_cancelling_a_split_import_stops_the_parts_not_started(
     assert done.count() == 2
     assert OrderItem.objects.count() == job.processed == sum(done.values_list("rows", flat=True))
     assert not job.parts.filter(number__gt=2).exclude(status=PartStatus.PENDING).exists()
+
+
+@pytest.mark.usefixtures("use_bucket")
+def test_parts_go_through_the_bucket_and_are_gone_when_the_job_ends(
+    operator, small_sizes, s3_server, monkeypatch, tmp_path
+):
+    sheet = order_sheet(600, stores=["A001", "B001"], skus=SKUS, fault_every=20)
+    path = write_xlsx(tmp_path / "orders.xlsx", sheet.rows)
+    read = []
+    real_read = import_parts.read_segments
+    monkeypatch.setattr(
+        import_parts, "read_segments", lambda name: read.append(name) or real_read(name)
+    )
+
+    job = _run(operator, path)
+
+    assert job.status == JobStatus.SUCCEEDED and job.failed == len(sheet.rejected_rows)
+    assert sorted(read) == [f"parts/{job.pk}/{n}.jsonl.gz" for n in range(6)]
+    assert s3_server.object_keys() == {key(job.upload_name), key(job.error_report_name)}
