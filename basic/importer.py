@@ -187,10 +187,9 @@ def convert_rows(
         blank_is_none = convert(None) is None  # then an empty cell needs no call
         converters.append((position, column, column.key, convert, blank_is_none))
     required = [c for c in ctx.spec.columns if c.required]
-    resume_after = after
     positions = sorted(columns)
     for number, cells in rows:
-        if number <= resume_after or _is_blank(cells, positions):
+        if number <= after or _is_blank(cells, positions):
             continue
         row = Row(number=number, cells=cells)
         values = row.values
