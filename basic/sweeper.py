@@ -15,7 +15,7 @@ Every decision is a conditional UPDATE on the job row: two sweepers started by m
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from loguru import logger
@@ -65,11 +65,7 @@ def _recover_stale() -> tuple[int, int]:
             pk=job_id, status=JobStatus.RUNNING, heartbeat_at=heartbeat_at
         )
         if attempts >= MAX_ATTEMPTS:
-            if this_job.update(
-                status=JobStatus.FAILED,
-                finished_at=timezone.now(),
-                message=_stale_message(attempts),
-            ):
+            if _fail(this_job, attempts):
                 job_log.warning("sweeper failed job {} after {} attempts", job_id, attempts)
                 failed += 1
             continue
@@ -80,11 +76,21 @@ def _recover_stale() -> tuple[int, int]:
     return requeued, failed
 
 
-def _stale_message(times: int) -> str:
-    return _(
-        "The worker running this job stopped responding %(times)s times; the job was "
-        "stopped. Rows committed before that are kept; retry to import the rest."
-    ) % {"times": times}
+def _fail(job: QuerySet, attempts: int) -> bool:
+    """Fail the running job (a one-row queryset) whose worker died ``attempts`` times;
+    the message is in the job's language."""
+    with translation.override(job.values_list("language", flat=True).first()):
+        return bool(
+            job.update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                message=_(
+                    "The worker running this job stopped responding %(times)s times; the job "
+                    "was stopped. Rows committed before that are kept; retry to import the rest."
+                )
+                % {"times": attempts},
+            )
+        )
 
 
 def _recover_parts() -> tuple[int, int]:
@@ -97,15 +103,9 @@ def _recover_parts() -> tuple[int, int]:
         "pk", "job_id", "attempts", "heartbeat_at"
     ):
         if attempts >= MAX_ATTEMPTS:
-            job = FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING)
-            with translation.override(job.values_list("language", flat=True).first()):
-                if job.update(
-                    status=JobStatus.FAILED,
-                    finished_at=timezone.now(),
-                    message=_stale_message(attempts),
-                ):
-                    job_log.warning("sweeper failed job {}: part {} died again", job_id, part_id)
-                    failed += 1
+            if _fail(FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING), attempts):
+                job_log.warning("sweeper failed job {}: part {} died again", job_id, part_id)
+                failed += 1
             continue
         if ImportPart.objects.filter(
             pk=part_id, status=PartStatus.RUNNING, heartbeat_at=heartbeat_at

@@ -55,7 +55,7 @@ def _run(user, path, **kwargs) -> FileJob:
     return FileJob.objects.get(pk=job.pk)
 
 
-def _shuffled_order_file(tmp_path):
+def _shuffled_order_file():
     """Orders with faults, plus lines that come back far from their order: more lines of
     an early order at the end, a repeated SKU, a bad line of a long-finished order."""
     sheet = order_sheet(
@@ -75,7 +75,7 @@ def _shuffled_order_file(tmp_path):
 def test_a_split_import_gives_the_one_task_result_for_a_shuffled_file(
     operator, small_sizes, settings, tmp_path
 ):
-    path = write_xlsx(tmp_path / "orders.xlsx", _shuffled_order_file(tmp_path))
+    path = write_xlsx(tmp_path / "orders.xlsx", _shuffled_order_file())
     settings.IMPORT_SPLIT_ROWS = 10**9
     one_task = _run(operator, path)
     assert not one_task.parts.exists()
@@ -210,3 +210,49 @@ def test_parts_go_through_the_bucket_and_are_gone_when_the_job_ends(
     assert job.status == JobStatus.SUCCEEDED and job.failed == len(sheet.rejected_rows)
     assert sorted(read) == [f"parts/{job.pk}/{n}.jsonl.gz" for n in range(6)]
     assert s3_server.object_keys() == {key(job.upload_name), key(job.error_report_name)}
+
+
+def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
+    operator, small_sizes, settings, monkeypatch, tmp_path
+):
+    from basic import jobs
+
+    path = write_xlsx(tmp_path / "orders.xlsx", order_sheet(600, stores=["A001"], skus=SKUS).rows)
+    settings.IMPORT_PARTS_AT_ONCE = 1
+    real_run_part = import_parts._run_part
+    calls, deaths = [], []
+
+    def part_two_dies_twice(part, job):
+        calls.append(part.number)
+        if part.number == 2 and len(deaths) < 2:
+            deaths.append(part.number)
+            raise SystemExit("worker killed")
+        return real_run_part(part, job)
+
+    monkeypatch.setattr(import_parts, "_run_part", part_two_dies_twice)
+    job = _queue(operator, path)
+    with pytest.raises(SystemExit):
+        job_run(job_id=job.pk, worker="test")
+    part_two = job.parts.filter(number=2)
+    part_two.update(heartbeat_at="2000-01-01T00:00:00Z")
+    with pytest.raises(SystemExit):
+        jobs_sweep()  # sent again, and dies again
+    part_two.update(heartbeat_at="2000-01-01T00:00:00Z")
+
+    assert jobs_sweep()["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "stopped responding 2 times" in job.message
+    done = dict(job.parts.filter(status=PartStatus.DONE).values_list("number", "finished_at"))
+    assert sorted(done) == [0, 1]
+
+    monkeypatch.setattr(jobs, "job_enqueue_on_commit", lambda job: None)
+    assert jobs.job_retry(job=job)
+    calls.clear()
+    job_run(job_id=job.pk, worker="test")
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert (job.processed, job.created, job.failed) == (600, 600, 0)
+    assert OrderItem.objects.count() == 600
+    assert calls == [2, 3, 4, 5]  # the committed parts were not run again
+    assert dict(job.parts.filter(number__in=done).values_list("number", "finished_at")) == done

@@ -2,8 +2,6 @@
 one of them killed with kill -9 half-way: both times the same counts, rows and error
 report as one worker running it as one task, and no committed part run again."""
 
-import os
-
 import pytest
 
 from basic.models import FileJob, JobStatus, PartStatus
@@ -15,20 +13,6 @@ from tests.processes import BeatProcess, WorkerProcess, manage
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 LINES = 200_000
-
-
-@pytest.fixture
-def env(redis_url, worker_database_url, tmp_path):
-    """Processes on Redis; a dead worker's part is noticed within seconds."""
-    return {
-        **os.environ,
-        "OMS_DATABASE_URL": worker_database_url,
-        "OMS_REDIS_URL": redis_url,
-        "OMS_REDIS_VISIBILITY_TIMEOUT": "5",
-        "OMS_JOB_STALE_MINUTES": "0.1",
-        "OMS_VAR_DIR": str(tmp_path / "var"),
-        "OMS_SWEEP_INTERVAL_SECONDS": "1",
-    }
 
 
 @pytest.fixture
@@ -68,12 +52,14 @@ def _one_worker_one_task(env, operator, path) -> tuple:
     return outcome
 
 
-def test_two_workers_give_the_result_of_one_even_when_one_is_killed(env, operator, order_file):
-    expected = _one_worker_one_task(env, operator, order_file)
+def test_two_workers_give_the_result_of_one_even_when_one_is_killed(
+    redis_env, operator, order_file
+):
+    expected = _one_worker_one_task(redis_env, operator, order_file)
 
-    workers = _workers(env, "first", "second")
+    workers = _workers(redis_env, "first", "second")
     try:
-        job = wait_for(_import(env, operator, order_file), timeout=900)
+        job = wait_for(_import(redis_env, operator, order_file), timeout=900)
     finally:
         for worker in workers:
             worker.stop()
@@ -83,11 +69,11 @@ def test_two_workers_give_the_result_of_one_even_when_one_is_killed(env, operato
     assert ran_on == {"first", "second"}
     Order.objects.all().delete()
 
-    beat = BeatProcess(env)
-    doomed, survivor = _workers(env, "doomed", "survivor")
+    beat = BeatProcess(redis_env)
+    doomed, survivor = _workers(redis_env, "doomed", "survivor")
     try:
         beat.wait_ready()
-        job_id = _import(env, operator, order_file)
+        job_id = _import(redis_env, operator, order_file)
         _wait_until_half_done_and_running_on(job_id, "doomed@")
         doomed.kill()
         killed = FileJob.objects.get(pk=job_id).parts.get(

@@ -128,6 +128,18 @@ def _assert_both_beats_swept_at_once(beats, worker, did: str) -> None:
     assert len(sharing) >= 2, f"one sweep did it all, none raced: {sweeps}"
 
 
+def _assert_each_imported_once(ended, sheets, *, attempts: int) -> int:
+    """Every job succeeded after ``attempts`` claims with its file's lines; the lines."""
+    for job, sheet in zip(ended, sheets, strict=True):
+        assert job.status == JobStatus.SUCCEEDED, job.message
+        assert job.attempts == attempts, f"job {job.pk}: {job.attempts} attempts"
+        assert (job.processed, job.created, job.failed) == (sheet.good_lines, sheet.good_lines, 0)
+    lines = sum(sheet.good_lines for sheet in sheets)
+    assert OrderItem.objects.count() == lines
+    assert Order.objects.count() == sum(len(sheet.good_orders) for sheet in sheets)
+    return lines
+
+
 def test_two_beats_send_each_lost_job_once_and_it_runs_once(
     operator, cluster_env, two_beats, tmp_path, monkeypatch
 ):
@@ -141,13 +153,7 @@ def test_two_beats_send_each_lost_job_once_and_it_runs_once(
     _wait_for_sweep_backlog(two_beats)
     worker, ended = _work_off(cluster_env, jobs)
 
-    for job, sheet in zip(ended, sheets, strict=True):
-        assert job.status == JobStatus.SUCCEEDED, job.message
-        assert job.attempts == 1, f"job {job.pk} ran {job.attempts} times"
-        assert (job.processed, job.created, job.failed) == (sheet.good_lines, sheet.good_lines, 0)
-    lines = sum(sheet.good_lines for sheet in sheets)
-    assert OrderItem.objects.count() == lines
-    assert Order.objects.count() == sum(len(sheet.good_orders) for sheet in sheets)
+    lines = _assert_each_imported_once(ended, sheets, attempts=1)
     keys = OrderItem.objects.values_list(
         "order__store__code", "order__platform_order_no", "sku_code"
     )
@@ -180,13 +186,7 @@ def test_two_beats_requeue_a_dead_workers_job_once(
     _wait_for_sweep_backlog(two_beats)
     worker, ended = _work_off(cluster_env, jobs)
 
-    for job, sheet in zip(ended, sheets, strict=True):
-        assert job.status == JobStatus.SUCCEEDED, job.message
-        assert job.attempts == 2, f"job {job.pk}: {job.attempts} attempts, not 1 + 1"
-        assert (job.processed, job.created, job.failed) == (sheet.good_lines, sheet.good_lines, 0)
-    lines = sum(sheet.good_lines for sheet in sheets)
-    assert OrderItem.objects.count() == lines
-    assert Order.objects.count() == sum(len(sheet.good_orders) for sheet in sheets)
+    _assert_each_imported_once(ended, sheets, attempts=2)  # 1 + 1, not 1 + 2
 
     # The sweeps ran at once, yet each dead worker's job was re-queued by exactly one of them.
     _assert_both_beats_swept_at_once(two_beats, worker, "requeued")

@@ -1,7 +1,5 @@
 """Workers killed with kill -9: jobs still end, exactly once, with nothing half-written."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
@@ -12,20 +10,6 @@ from tests.order_files import order_sheet, write_xlsx
 from tests.processes import BeatProcess, WorkerProcess, manage
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_env(redis_url, worker_database_url, tmp_path):
-    """Processes on Redis, with short timeouts so that recovery fits in a test."""
-    return {
-        **os.environ,
-        "OMS_DATABASE_URL": worker_database_url,
-        "OMS_REDIS_URL": redis_url,
-        "OMS_REDIS_VISIBILITY_TIMEOUT": "5",
-        "OMS_JOB_STALE_MINUTES": "0.1",
-        "OMS_VAR_DIR": str(tmp_path / "var"),
-        "OMS_SWEEP_INTERVAL_SECONDS": "1",
-    }
 
 
 @pytest.fixture
