@@ -27,8 +27,8 @@ from utils.xlsx_stream import column_letters
 from . import job_files
 from .cells import converter_for, problem_message
 from .job_errors import JobCancelled, JobRefused
-from .models import FileJob, ImportMode, ImportRowError, JobStatus
-from .seen_keys import SeenKeys
+from .models import FileJob, ImportKeys, ImportMode, ImportRowError, JobStatus
+from .seen_keys import RunMemory
 from .specs import Column, ImportSpec, Row, get_spec
 
 CHUNK_ROWS = 2000
@@ -56,7 +56,9 @@ class ImportContext:
     tz: Any
     present: set[str] = field(default_factory=set)  # column keys the file has
     cache: dict = field(default_factory=dict)  # for the spec: reference lookups and the like
-    seen_keys: SeenKeys = field(default_factory=SeenKeys)  # natural key → first row number
+    # Keys met in earlier chunks (natural key → first row, orders written...): part of the
+    # resume point, saved with every committed chunk; see ``basic.seen_keys``.
+    memory: RunMemory = field(default_factory=RunMemory)
 
     @property
     def dry_run(self) -> bool:
@@ -236,7 +238,7 @@ def _reject_duplicates(rows: list[Row], ctx: ImportContext) -> None:
         if not row.ok:
             continue
         key = spec.key_of(row)
-        first = ctx.seen_keys.first_row(key, row.number)
+        first = ctx.memory["keys"].first_row(key, row.number)
         if first != row.number:
             row.reject(
                 key_column,
@@ -296,6 +298,7 @@ def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
     try:
         with transaction.atomic():
             ctx.spec.write(valid, ctx)
+            ctx.spec.written(valid, ctx)
             record(rows, ctx)
         return
     except (IntegrityError, DataError) as exc:
@@ -309,6 +312,7 @@ def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
             try:
                 with transaction.atomic():
                     ctx.spec.write(group, ctx)
+                    ctx.spec.written(group, ctx)
             except (IntegrityError, DataError) as exc:
                 for row in group:
                     row.outcome = ""
@@ -369,13 +373,25 @@ class Tally:
 
 
 def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
-    """Inside the chunk's transaction: rejected rows, counters, resume point, heartbeat.
+    """Inside the chunk's transaction: rejected rows, counters, heartbeat and the resume
+    point, which is the last row and every key the run met up to it.
 
     A cancelled job rolls this chunk back: it stops at the last committed chunk.
     """
     tally = Tally()
     tally.add(rows)
-    tally.save(ctx.job, resume_after=rows[-1].number)
+    after = rows[-1].number
+    tally.save(ctx.job, resume_after=after)
+    ImportKeys.objects.bulk_create(
+        ImportKeys(job=ctx.job, after_row=after, name=name, keys=packed)
+        for name, packed in ctx.memory.take_unsaved().items()
+    )
+
+
+def _restore_memory(ctx: ImportContext, after: int) -> None:
+    """What the run had met up to row ``after``, as its committed chunks saved it."""
+    saved = ImportKeys.objects.filter(job=ctx.job, after_row__lte=after).order_by("after_row")
+    ctx.memory.restore((name, bytes(keys)) for name, keys in saved.values_list("name", "keys"))
 
 
 def process_chunk(rows: list[Row], ctx: ImportContext, record: Callable = _record_chunk) -> None:
@@ -383,7 +399,6 @@ def process_chunk(rows: list[Row], ctx: ImportContext, record: Callable = _recor
     _reject_duplicates(rows, ctx)
     _reject_broken_groups(rows, ctx.spec)
     _write_chunk(rows, ctx, record)
-    ctx.spec.committed([row for row in rows if row.ok], ctx)
 
 
 # The job --------------------------------------------------------------------------------
@@ -435,6 +450,7 @@ def run_import(job: FileJob) -> None:
                 import_parts.split_import(job, header)
                 return
             ctx = import_context(job, (column.key for column in header.columns.values()))
+            _restore_memory(ctx, job.resume_after)
             rows = convert_rows(header.rest, header.columns, ctx, after=job.resume_after)
             for chunk in chunked(rows, ctx.spec, CHUNK_ROWS):
                 process_chunk(chunk, ctx)
@@ -460,6 +476,7 @@ def finish_import(job: FileJob) -> None:
     if not ended:  # cancelled meanwhile: no row points to the report
         job_files.delete(report_name)
         raise JobCancelled
+    ImportKeys.objects.filter(job=job).delete()  # nothing left to resume
     job_log.info("job {} import {} done: {}", job.pk, job.kind, _summary(job))
 
 

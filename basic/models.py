@@ -244,3 +244,27 @@ class ImportPart(models.Model):
 
     def __str__(self):
         return f"job {self.job_id} part {self.number}"
+
+
+class ImportKeys(models.Model):
+    """Keys one committed chunk of an import added to what its run remembers.
+
+    Written in the chunk's transaction with its rows and the job's resume point, so a run
+    that resumes after the chunk knows every key met before it: which orders this job
+    already wrote (a later line is added to them, not a replacement of their lines), and
+    which rows came first (a later repeat is refused as a duplicate of that row).
+    Deleted when the job succeeds, or with the job.
+    """
+
+    job = models.ForeignKey(FileJob, on_delete=models.CASCADE, related_name="remembered_keys")
+    after_row = models.PositiveIntegerField(_("chunk's last row"))
+    name = models.CharField(_("set of keys"), max_length=32)
+    keys = models.BinaryField(_("keys"))
+
+    class Meta:
+        verbose_name = _("remembered import keys")
+        verbose_name_plural = _("remembered import keys")
+        indexes = [models.Index(fields=["job", "after_row"], name="importkeys_job_row")]
+
+    def __str__(self):
+        return f"job {self.job_id} {self.name} up to row {self.after_row}"

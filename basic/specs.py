@@ -111,8 +111,9 @@ class ImportSpec:
         """Upsert the valid rows (set ``row.outcome``), or only decide outcomes if dry run."""
         raise NotImplementedError
 
-    def committed(self, rows: list[Row], ctx) -> None:
-        """Called after a chunk's transaction committed, with the rows it wrote."""
+    def written(self, rows: list[Row], ctx) -> None:
+        """Called in a chunk's transaction with the rows it wrote (or, in a dry run, would
+        have written): remember in ``ctx.memory`` what later chunks depend on."""
 
     def export_count(self, listed: QuerySet) -> int:
         """How many rows the export of the listed objects has (one per object here)."""

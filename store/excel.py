@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy
 from basic.excel import SKU_CODE
 from basic.fast_insert import insert_objects, insert_records
 from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
-from basic.seen_keys import SeenKeys
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
 from basic.upsert import FlatModelSpec
 
@@ -301,7 +300,7 @@ class OrderSpec(ImportSpec):
             for key, (_field, model) in REFERENCES.items()
         }
         visible = _visible_store_ids(ctx)
-        lines_seen = cache.setdefault("lines_seen", SeenKeys())
+        lines_seen = ctx.memory["order_lines"]
         column = self.columns_by_key
         for row in rows:
             values = row.values
@@ -390,7 +389,7 @@ class OrderSpec(ImportSpec):
             ).append(row)
         existing = self._existing_orders(groups)
         existing_lines = self._existing_lines([order.pk for order in existing.values()])
-        written_before = ctx.cache.setdefault("orders_written", SeenKeys())
+        written_before = ctx.memory["orders_written"]
 
         new_orders, changed_orders, replaced_ids, new_lines = [], [], [], []
         now = timezone.now()
@@ -507,8 +506,9 @@ class OrderSpec(ImportSpec):
             ],
         )
 
-    def committed(self, rows: list[Row], ctx) -> None:
+    def written(self, rows: list[Row], ctx) -> None:
+        """Orders this job wrote: a later line of one of them is added, not a re-import."""
         stores = ctx.cache["stores"]
-        written = ctx.cache.setdefault("orders_written", SeenKeys())
+        written = ctx.memory["orders_written"]
         for row in rows:
             written.add((stores[row.values["store_code"]], row.values["platform_order_no"]))

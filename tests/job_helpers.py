@@ -23,6 +23,26 @@ def upload(client, path, *, kind="order", mode="", language="en"):
     return response.json()["id"]
 
 
+def stored_import(user, path, *, kind="order", mode="create_or_update", language="en") -> FileJob:
+    """A queued import of ``path``, stored as an upload would be, never sent to a broker:
+    the test runs it itself (``basic.jobs.job_run``) or lets a worker take it."""
+    from basic.models import JobDirection
+
+    fmt = path.suffix[1:]
+    with path.open("rb") as file:
+        stored = job_files.save(job_files.new_name("upload", fmt), file)
+    return FileJob.objects.create(
+        kind=kind,
+        direction=JobDirection.IMPORT,
+        mode=mode,
+        file_format=fmt,
+        owner=user,
+        language=language,
+        original_name=path.name,
+        upload_name=stored,
+    )
+
+
 def wait_for(job_id, timeout=180) -> FileJob:
     return job_wait(job_id=job_id, timeout=timeout, poll=0.2)
 

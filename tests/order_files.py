@@ -100,6 +100,16 @@ def order_sheet(
     return sheet
 
 
+def interleaved(rows: list[list]) -> list[list]:
+    """The first line of every order, then every second line, then every third: lines of
+    one order far apart, as in platform exports sorted by time or by SKU."""
+    by_order: dict[tuple, list[list]] = {}
+    for row in rows:
+        by_order.setdefault((row[COL["店铺编码"]], row[COL["平台订单号"]]), []).append(row)
+    width = max(len(lines) for lines in by_order.values())
+    return [lines[n] for n in range(width) for lines in by_order.values() if n < len(lines)]
+
+
 def write_xlsx(path: Path, rows: list[list], header: list[str] = HEADER) -> Path:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     sheet = book.add_worksheet("订单")

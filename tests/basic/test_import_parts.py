@@ -11,11 +11,11 @@ from celery import current_app
 
 from basic import import_parts, importer, job_files
 from basic.jobs import job_cancel, job_run
-from basic.models import FileJob, ImportPart, JobDirection, JobStatus, PartStatus
+from basic.models import FileJob, ImportPart, JobStatus, PartStatus
 from basic.sweeper import jobs_sweep
 from store.models import Order, OrderItem
 from tests.basic.test_s3_storage import key, s3_env, use_bucket  # noqa: F401 (fixtures)
-from tests.job_helpers import SKUS, import_outcome
+from tests.job_helpers import SKUS, import_outcome, stored_import
 from tests.order_files import COL, order_sheet, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,23 +34,8 @@ def small_sizes(settings, monkeypatch):
     monkeypatch.setattr(current_app.conf, "task_eager_propagates", True)
 
 
-def _queue(user, path, mode: str = "") -> FileJob:
-    with path.open("rb") as file:
-        stored = job_files.save(job_files.new_name("upload", path.suffix[1:]), file)
-    return FileJob.objects.create(
-        kind="order",
-        direction=JobDirection.IMPORT,
-        mode=mode or "create_or_update",
-        file_format=path.suffix[1:],
-        owner=user,
-        language="en",
-        original_name=path.name,
-        upload_name=stored,
-    )
-
-
 def _run(user, path, **kwargs) -> FileJob:
-    job = _queue(user, path, **kwargs)
+    job = stored_import(user, path, **kwargs)
     job_run(job_id=job.pk, worker="test")
     return FileJob.objects.get(pk=job.pk)
 
@@ -143,7 +128,7 @@ def test_a_killed_part_is_run_again_and_committed_parts_are_not(
         return real_run_part(part, job)
 
     monkeypatch.setattr(import_parts, "_run_part", dies_on_the_third)
-    job = _queue(operator, path)
+    job = stored_import(operator, path)
     with pytest.raises(SystemExit):
         job_run(job_id=job.pk, worker="test")
 
@@ -230,7 +215,7 @@ def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
         return real_run_part(part, job)
 
     monkeypatch.setattr(import_parts, "_run_part", part_two_dies_twice)
-    job = _queue(operator, path)
+    job = stored_import(operator, path)
     with pytest.raises(SystemExit):
         job_run(job_id=job.pk, worker="test")
     part_two = job.parts.filter(number=2)

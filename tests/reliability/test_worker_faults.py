@@ -5,8 +5,16 @@ from django.urls import reverse
 
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
-from tests.order_files import order_sheet, write_xlsx
+from basic.jobs import job_run
+from tests.job_helpers import (
+    SKUS,
+    import_outcome,
+    job_id_from,
+    stored_import,
+    wait_for,
+    wait_until_processed,
+)
+from tests.order_files import interleaved, order_sheet, write_xlsx
 from tests.processes import BeatProcess, WorkerProcess, manage
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -52,6 +60,40 @@ def test_import_survives_kill_9_and_ends_with_exactly_the_right_rows(
         )
 
 
+def test_a_killed_import_of_far_apart_order_lines_resumes_to_the_uninterrupted_result(
+    operator, redis_env, beat, tmp_path
+):
+    """The lines of one order thousands of rows apart (first lines of all orders, then the
+    second lines...): the resumed run still adds each late line to the order the first
+    run wrote, instead of replacing that order's lines."""
+    sheet = order_sheet(
+        12_000, stores=["A001", "B001"], skus=SKUS, forbidden_store="C001", fault_every=40
+    )
+    path = write_xlsx(tmp_path / "interleaved.xlsx", interleaved(sheet.rows))
+    reference = stored_import(operator, path, language="zh-hans")  # as excel_import
+    job_run(job_id=reference.pk, worker="reference")
+    expected = import_outcome(FileJob.objects.get(pk=reference.pk))
+    Order.objects.all().delete()
+
+    first = WorkerProcess(redis_env, "--concurrency", "1")
+    first.wait_ready()
+    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=redis_env)
+    job_id = job_id_from(queued.stdout)
+    wait_until_processed(job_id, 6_000)
+    first.kill()
+    assert FileJob.objects.get(pk=job_id).processed < 12_000
+
+    second = WorkerProcess(redis_env, "--concurrency", "1")
+    try:
+        second.wait_ready()
+        job = wait_for(job_id, timeout=300)
+    finally:
+        second.stop()
+
+    assert job.attempts == 2
+    assert import_outcome(job) == expected
+
+
 def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     admin_client, redis_env, beat, tmp_path
 ):
@@ -77,10 +119,22 @@ def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     finally:
         second.stop()
     assert job.status == JobStatus.SUCCEEDED and job.processed == 60_000
+
+    # the same export, uninterrupted, in this process: the same file, cell by cell
+    reference = FileJob.objects.create(
+        kind="order", direction="export", file_format="xlsx", owner=job.owner, options=job.options
+    )
+    job_run(job_id=reference.pk, worker="reference")
+    assert _exported_rows(admin_client, job_id) == _exported_rows(admin_client, reference.pk)
+
+
+def _exported_rows(client, job_id) -> list[tuple]:
     import io
 
     import openpyxl
 
-    content = b"".join(admin_client.get(reverse("api-job-result", args=[job_id])).streaming_content)
+    content = b"".join(client.get(reverse("api-job-result", args=[job_id])).streaming_content)
     sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-    assert sum(1 for _ in sheet.iter_rows()) == 60_001
+    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert len(rows) == 60_001
+    return rows
