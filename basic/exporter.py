@@ -22,7 +22,8 @@ from loguru import logger
 from utils.excel_write import ColumnFormat, SheetWriter
 
 from . import job_files
-from .job_errors import JobCancelled, JobRefused
+from .claims import Claim
+from .job_errors import JobRefused
 from .models import FileJob, JobStatus
 from .sheet_templates import header_text
 from .specs import Column, ImportSpec, get_spec
@@ -80,15 +81,12 @@ def result_filename(spec: ImportSpec, file_format: str) -> str:
     return f"{spec.label}_{stamp}.{file_format}"
 
 
-def _heartbeat(job: FileJob, processed: int) -> None:
-    alive = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        processed=processed, heartbeat_at=timezone.now()
-    )
-    if not alive:
-        raise JobCancelled
+def _progress(claim: Claim, processed: int) -> None:
+    if not claim.job_rows().update(processed=processed, heartbeat_at=timezone.now()):
+        raise claim.lost()
 
 
-def run_export(job: FileJob) -> None:
+def run_export(job: FileJob, claim: Claim) -> None:
     spec = get_spec(job.kind)
     options = job.options or {}
     listed = listed_queryset(
@@ -97,7 +95,8 @@ def run_export(job: FileJob) -> None:
     total = spec.export_count(listed)
     if job.file_format == "xls" and total > settings.XLS_MAX_ROWS:
         raise JobRefused(too_many_for_xls(total))
-    FileJob.objects.filter(pk=job.pk).update(total=total)
+    if not claim.job_rows().update(total=total):
+        raise claim.lost()
     tz = timezone.get_current_timezone()
     columns = [
         ColumnFormat(header_text(column), kind=COLUMN_KINDS.get(column.type, "text"))
@@ -113,9 +112,9 @@ def run_export(job: FileJob) -> None:
                 for row in rows:
                     writer.write_row(row)
                 processed += len(rows)
-                _heartbeat(job, processed)
+                _progress(claim, processed)
         stored = job_files.save_path(job_files.new_name("download", job.file_format), path)
-    finished = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+    finished = claim.job_rows().update(
         status=JobStatus.SUCCEEDED,
         result_name=stored,
         result_filename=result_filename(spec, job.file_format),
@@ -124,9 +123,9 @@ def run_export(job: FileJob) -> None:
         message=_("%(rows)s rows exported.") % {"rows": processed},
         finished_at=timezone.now(),
     )
-    if not finished:  # cancelled while the file was being stored
+    if not finished:  # cancelled or taken over while the file was being stored
         job_files.delete(stored)
-        raise JobCancelled
+        raise claim.lost()
     job_log.info("job {} export {} done: {} rows to {}", job.pk, job.kind, processed, stored)
 
 

@@ -37,6 +37,7 @@ from utils.get_host_ip import get_ip
 
 from . import job_files
 from .cells import converter_for
+from .claims import Claim
 from .importer import (
     CHUNK_ROWS,
     Header,
@@ -47,7 +48,7 @@ from .importer import (
     import_context,
     process_chunk,
 )
-from .job_errors import JobCancelled
+from .job_errors import JobTakenOver, RunStopped
 from .models import FileJob, ImportPart, JobStatus, PartStatus
 from .seen_keys import SeenKeys
 from .specs import get_spec
@@ -205,7 +206,7 @@ def _payload_name(job_id: int, number: int) -> str:
     return f"parts/{job_id}/{number}.jsonl.gz"
 
 
-def split_import(job: FileJob, header: Header) -> None:
+def split_import(job: FileJob, claim: Claim, header: Header) -> None:
     """Read the rest of the sheet once into part files, record the parts, send the first."""
     parts = math.ceil((header.sheet.height - header.row_number) / settings.IMPORT_PART_ROWS)
     parts = max(2, parts)
@@ -224,7 +225,7 @@ def split_import(job: FileJob, header: Header) -> None:
     ]
     with transaction.atomic():
         ImportPart.objects.bulk_create(records)
-        recorded = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        recorded = claim.job_rows().update(
             parts_left=len(records), total=total, heartbeat_at=timezone.now()
         )
         if not recorded:
@@ -232,7 +233,7 @@ def split_import(job: FileJob, header: Header) -> None:
     if not recorded:
         for name in names:
             job_files.delete(name)
-        raise JobCancelled
+        raise claim.lost()
     job_log.info("job {}: {} rows cut into {} parts", job.pk, total, len(records))
     parts_send(job.pk)
 
@@ -274,7 +275,7 @@ def _send(part_id: int) -> bool:
     return True
 
 
-def parts_resume(job: FileJob) -> None:
+def parts_resume(job: FileJob, claim: Claim) -> None:
     """A split job claimed again (the worker that ended it died, or the user retried it):
     the parts not committed are sent again; if all are, the job is ended.
 
@@ -285,7 +286,7 @@ def parts_resume(job: FileJob) -> None:
 
     unfinished = job.parts.exclude(status=PartStatus.DONE)
     if not unfinished.exists():
-        _finish(job)
+        _finish(job, claim)
         return
     unfinished.filter(Q(status=PartStatus.PENDING) | Q(heartbeat_at__lt=stale_before())).update(
         status=PartStatus.PENDING, sent_at=None
@@ -293,8 +294,8 @@ def parts_resume(job: FileJob) -> None:
     parts_send(job.pk)
 
 
-def _finish(job: FileJob) -> None:
-    finish_import(job)
+def _finish(job: FileJob, claim: Claim) -> None:
+    finish_import(job, claim)
     parts_payloads_delete(job.pk)
 
 
@@ -321,21 +322,6 @@ def _claim(part_id: int, worker: str) -> ImportPart | None:
     return ImportPart.objects.select_related("job", "job__owner").get(pk=part_id)
 
 
-def _part_beat(part: ImportPart):
-    """The heartbeat of a running part: the part's own, and its job's."""
-
-    def beat() -> bool:
-        now = timezone.now()
-        FileJob.objects.filter(pk=part.job_id, status=JobStatus.RUNNING).update(heartbeat_at=now)
-        return bool(
-            ImportPart.objects.filter(
-                pk=part.pk, status=PartStatus.RUNNING, attempts=part.attempts
-            ).update(heartbeat_at=now)
-        )
-
-    return beat
-
-
 def part_run(*, part_id: int, worker: str = "") -> None:
     """Claim and run one part; the last part to commit ends the job.
 
@@ -352,29 +338,32 @@ def part_run(*, part_id: int, worker: str = "") -> None:
         job_log.info("part {} not claimed (done, or running elsewhere)", part_id)
         return
     job = part.job
-    with translation.override(job.language), Heartbeat(job.pk, beat=_part_beat(part)):
+    claim = Claim.of_part(part)
+    with translation.override(job.language), Heartbeat(job.pk, beat=claim.beat):
         try:
-            if _run_part(part, job):
-                _finish(job)
+            if _run_part(part, job, claim):
+                _finish(job, claim.of_its_job())
             else:
                 parts_send(job.pk)
-        except JobCancelled:
-            job_log.info("job {} part {} rolled back: cancelled or taken over", job.pk, part.number)
+        except JobTakenOver as exc:
+            job_log.warning("job {} part {} rolled back: taken over ({})", job.pk, part.number, exc)
+        except RunStopped:
+            job_log.info("job {} part {} rolled back: cancelled", job.pk, part.number)
         except (OperationalError, InterfaceError) as exc:
             job_log.warning("job {} part {} lost the database: {}", job.pk, part.number, exc)
             connection.close()
             raise DatabaseUnavailable(job.pk) from exc
         except Exception:
             job_log.exception("job {} part {} failed on {}", job.pk, part.number, part.host)
-            job_fail_unexpected(job_id=job.pk)
+            job_fail_unexpected(claim=claim)
             raise
         finally:
             start_next_after(job)
 
 
-def _run_part(part: ImportPart, job: FileJob) -> bool:
+def _run_part(part: ImportPart, job: FileJob, claim: Claim) -> bool:
     """Process the part in one transaction; True when it was the job's last part."""
-    ctx = import_context(job, job.options["columns"])
+    ctx = import_context(job, claim, job.options["columns"])
     spec = ctx.spec
     columns = {
         position: spec.columns_by_key[key] for key, position in job.options["columns"].items()
@@ -384,18 +373,13 @@ def _run_part(part: ImportPart, job: FileJob) -> bool:
         for segment in read_segments(part.payload_name)
     ]
     tally = Tally()
-    running = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
     with transaction.atomic():
         for chunk in _cut_segments(segments):
-            if not running.exists():
-                raise JobCancelled
-            process_chunk(chunk, ctx, record=tally.add)
-        done = ImportPart.objects.filter(
-            pk=part.pk, status=PartStatus.RUNNING, attempts=part.attempts
-        ).update(status=PartStatus.DONE, finished_at=timezone.now())
-        if not done:  # taken over by another worker after this one looked dead
-            raise JobCancelled
-        tally.save(job, parts_left=F("parts_left") - 1)
+            process_chunk(chunk, ctx, record=tally.add)  # each chunk first holds the claim
+        done = claim.part_rows().update(status=PartStatus.DONE, finished_at=timezone.now())
+        if not done:
+            raise claim.lost()
+        tally.save(claim, parts_left=F("parts_left") - 1)
         # the job row stays locked until commit: parts ending together count one by one
         left = FileJob.objects.filter(pk=job.pk).values_list("parts_left", flat=True).get()
     job_log.info(

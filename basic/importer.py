@@ -26,7 +26,8 @@ from utils.xlsx_stream import column_letters
 
 from . import job_files
 from .cells import converter_for, problem_message
-from .job_errors import JobCancelled, JobRefused
+from .claims import Claim
+from .job_errors import JobRefused
 from .models import FileJob, ImportKeys, ImportMode, ImportRowError, JobStatus
 from .seen_keys import RunMemory
 from .specs import Column, ImportSpec, Row, get_spec
@@ -50,6 +51,7 @@ class Header:
 @dataclass
 class ImportContext:
     job: FileJob
+    claim: Claim  # every write of the run is conditional on it
     user: Any
     spec: ImportSpec
     mode: str
@@ -297,6 +299,7 @@ def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
     valid = [row for row in rows if row.ok]
     try:
         with transaction.atomic():
+            ctx.claim.hold()
             ctx.spec.write(valid, ctx)
             ctx.spec.written(valid, ctx)
             record(rows, ctx)
@@ -308,6 +311,7 @@ def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
     for row in valid:
         row.outcome = ""
     with transaction.atomic():
+        ctx.claim.hold()
         for group in _groups(valid, ctx.spec):
             try:
                 with transaction.atomic():
@@ -342,15 +346,15 @@ class Tally:
             elif row.outcome == "unchanged":
                 self.unchanged += 1
 
-    def save(self, job: FileJob, **more) -> None:
+    def save(self, claim: Claim, **more) -> None:
         """Inside the caller's transaction: the rejected rows and the job's counters.
 
-        Raises JobCancelled (rolling the transaction back) when the job was cancelled.
+        Raises RunStopped (rolling the transaction back) when the claim no longer holds.
         """
         ImportRowError.objects.bulk_create(
             [
                 ImportRowError(
-                    job=job,
+                    job_id=claim.job_id,
                     row_number=row.number,
                     cells=[_jsonable(c) for c in row.cells],
                     problems=row.problems,
@@ -359,7 +363,7 @@ class Tally:
             ],
             batch_size=1000,
         )
-        still_running = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        still_running = claim.job_rows().update(
             processed=F("processed") + self.processed,
             created=F("created") + self.created,
             updated=F("updated") + self.updated,
@@ -369,7 +373,7 @@ class Tally:
             **more,
         )
         if not still_running:
-            raise JobCancelled
+            raise claim.lost()
 
 
 def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
@@ -381,7 +385,7 @@ def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
     tally = Tally()
     tally.add(rows)
     after = rows[-1].number
-    tally.save(ctx.job, resume_after=after)
+    tally.save(ctx.claim, resume_after=after)
     ImportKeys.objects.bulk_create(
         ImportKeys(job=ctx.job, after_row=after, name=name, keys=packed)
         for name, packed in ctx.memory.take_unsaved().items()
@@ -420,9 +424,10 @@ def _summary(job: FileJob) -> str:
     return text
 
 
-def import_context(job: FileJob, present: Iterable[str]) -> ImportContext:
+def import_context(job: FileJob, claim: Claim, present: Iterable[str]) -> ImportContext:
     ctx = ImportContext(
         job=job,
+        claim=claim,
         user=job.owner,
         spec=get_spec(job.kind),
         mode=job.mode or ImportMode.CREATE_OR_UPDATE,
@@ -433,54 +438,56 @@ def import_context(job: FileJob, present: Iterable[str]) -> ImportContext:
     return ctx
 
 
-def run_import(job: FileJob) -> None:
+def run_import(job: FileJob, claim: Claim) -> None:
     """Run a claimed import job: to its end (succeeded, failed or cancelled), or, for a
     big file, cut into parts that run as their own tasks (``basic.import_parts``)."""
     from . import import_parts
 
     if job.parts_left is not None:  # recorded with the parts, in one transaction
-        import_parts.parts_resume(job)
+        import_parts.parts_resume(job, claim)
         return
     limits = {"max_uncompressed_bytes": settings.MAX_XLSX_UNCOMPRESSED_MB * 1024 * 1024}
     try:
         with job_files.local_copy(job.upload_name) as path, open_workbook(path, **limits) as book:
             header = locate_header(book.sheets(), get_spec(job.kind))
-            _remember_header(job, header)
+            _remember_header(job, claim, header)
             if import_parts.should_split(job, header):
-                import_parts.split_import(job, header)
+                import_parts.split_import(job, claim, header)
                 return
-            ctx = import_context(job, (column.key for column in header.columns.values()))
+            ctx = import_context(job, claim, (c.key for c in header.columns.values()))
             _restore_memory(ctx, job.resume_after)
             rows = convert_rows(header.rest, header.columns, ctx, after=job.resume_after)
             for chunk in chunked(rows, ctx.spec, CHUNK_ROWS):
                 process_chunk(chunk, ctx)
     except UnreadableFile as exc:
         raise JobRefused(unreadable_message(exc)) from exc
-    finish_import(job)
+    finish_import(job, claim)
 
 
-def finish_import(job: FileJob) -> None:
-    """Write the error report and end the job; JobCancelled if it was cancelled meanwhile."""
+def finish_import(job: FileJob, claim: Claim) -> None:
+    """Write the error report and end the job; RunStopped if the claim was lost meanwhile
+    (cancelled, or taken over), and then no row points to this run's report."""
     from .error_report import write_error_report
 
     spec = get_spec(job.kind)
+    claim.check()
     job.refresh_from_db()
     report_name = write_error_report(job, spec) if job.failed else ""
-    ended = FileJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+    ended = claim.job_rows().update(
         status=JobStatus.SUCCEEDED,
         error_report_name=report_name,
         message=_summary(job),
         finished_at=timezone.now(),
         total=F("processed"),
     )
-    if not ended:  # cancelled meanwhile: no row points to the report
+    if not ended:
         job_files.delete(report_name)
-        raise JobCancelled
+        raise claim.lost()
     ImportKeys.objects.filter(job=job).delete()  # nothing left to resume
     job_log.info("job {} import {} done: {}", job.pk, job.kind, _summary(job))
 
 
-def _remember_header(job: FileJob, header: Header) -> None:
+def _remember_header(job: FileJob, claim: Claim, header: Header) -> None:
     """Kept on the job: the report repeats the original header; the page names the sheet."""
     job.sheet_name = header.sheet.name
     job.options = {
@@ -494,7 +501,8 @@ def _remember_header(job: FileJob, header: Header) -> None:
     fields = {"sheet_name": job.sheet_name, "options": job.options}
     if total:
         fields["total"] = max(0, total - header.row_number)
-    FileJob.objects.filter(pk=job.pk).update(**fields)
+    if not claim.job_rows().update(**fields):
+        raise claim.lost()
     for name, value in fields.items():
         setattr(job, name, value)
 

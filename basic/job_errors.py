@@ -2,5 +2,14 @@ class JobRefused(Exception):
     """The job's input cannot be used (unreadable file, bad filters): the message says why."""
 
 
-class JobCancelled(Exception):
-    """The owner cancelled the job; raised at a chunk boundary to stop and roll back."""
+class RunStopped(Exception):
+    """This run may write no more: raised at its next write, rolling that write back."""
+
+
+class JobCancelled(RunStopped):
+    """The owner cancelled the job (or it ended otherwise)."""
+
+
+class JobTakenOver(RunStopped):
+    """Another worker claimed the job (or part) after this one looked dead: this run's
+    worker was frozen or cut off longer than the stale time, and has woken up."""

@@ -14,7 +14,8 @@ from loguru import logger
 
 from utils.get_host_ip import get_ip
 
-from .job_errors import JobCancelled, JobRefused
+from .claims import Claim
+from .job_errors import JobRefused, JobTakenOver, RunStopped
 from .models import FileJob, JobDirection, JobStatus
 
 job_log = logger.bind(concern="file")
@@ -154,10 +155,9 @@ def job_start_waiting(*, owner_id: int) -> int:
     return sent
 
 
-def job_fail(*, job_id: int, message: str) -> None:
-    FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, message=message, finished_at=timezone.now()
-    )
+def job_fail(*, claim: Claim, message: str) -> None:
+    """End the claimed job as failed; nothing happens if the claim was lost meanwhile."""
+    claim.job_rows().update(status=JobStatus.FAILED, message=message, finished_at=timezone.now())
 
 
 class JobBusy(Exception):
@@ -171,22 +171,14 @@ class DatabaseUnavailable(Exception):
 class Heartbeat:
     """Beats for a running job from a thread, so a long chunk never looks like a dead worker.
 
-    ``beat`` (default: the job's own heartbeat) returns False once there is nothing left
-    to beat for.
+    ``beat`` (a claim's) returns False once there is nothing left to beat for.
     """
 
-    def __init__(self, job_id: int, beat=None):
+    def __init__(self, job_id: int, beat):
         self.job_id = job_id
-        self.beat = beat or self._beat_job
+        self.beat = beat
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
-
-    def _beat_job(self) -> bool:
-        return bool(
-            FileJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                heartbeat_at=timezone.now()
-            )
-        )
 
     def _beat(self) -> None:
         try:
@@ -233,13 +225,18 @@ def job_run(*, job_id: int, worker: str = "") -> None:
         "job {} {} {} started on {} ({})", job.pk, job.direction, job.kind, job.host, worker
     )
     run = run_import if job.direction == JobDirection.IMPORT else run_export
-    with translation.override(job.language), Heartbeat(job.pk):
+    claim = Claim.of_job(job)
+    with translation.override(job.language), Heartbeat(job.pk, beat=claim.beat):
         try:
-            run(job)
+            run(job, claim)
         except JobRefused as exc:
             job_log.info("job {} refused: {}", job.pk, exc)
-            job_fail(job_id=job.pk, message=str(exc))
-        except JobCancelled:
+            job_fail(claim=claim, message=str(exc))
+        except JobTakenOver as exc:
+            job_log.warning(
+                "job {} attempt {} rolled back: taken over ({})", job.pk, claim.attempt, exc
+            )
+        except RunStopped:
             job_log.info("job {} cancelled at a chunk boundary", job.pk)
         except (OperationalError, InterfaceError) as exc:
             job_log.warning("job {} lost the database on {}: {}", job.pk, job.host, exc)
@@ -247,15 +244,15 @@ def job_run(*, job_id: int, worker: str = "") -> None:
             raise DatabaseUnavailable(job.pk) from exc
         except Exception:
             job_log.exception("job {} failed on {}", job.pk, job.host)
-            job_fail_unexpected(job_id=job.pk)
+            job_fail_unexpected(claim=claim)
             raise
         finally:
             start_next_after(job)
 
 
-def job_fail_unexpected(*, job_id: int) -> None:
+def job_fail_unexpected(*, claim: Claim) -> None:
     job_fail(
-        job_id=job_id,
+        claim=claim,
         message=_(
             "The job stopped on an unexpected error; "
             "the administrators have the details in the logs."

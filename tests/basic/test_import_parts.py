@@ -121,11 +121,11 @@ def test_a_killed_part_is_run_again_and_committed_parts_are_not(
     real_run_part = import_parts._run_part
     calls = []
 
-    def dies_on_the_third(part, job):
+    def dies_on_the_third(part, job, claim):
         calls.append(part.number)
         if len(calls) == 3:
             raise SystemExit("worker killed")  # nothing of this part is committed
-        return real_run_part(part, job)
+        return real_run_part(part, job, claim)
 
     monkeypatch.setattr(import_parts, "_run_part", dies_on_the_third)
     job = stored_import(operator, path)
@@ -163,10 +163,10 @@ def test_cancelling_a_split_import_stops_the_parts_not_started(
     settings.IMPORT_PARTS_AT_ONCE = 1
     real_run_part = import_parts._run_part
 
-    def cancel_after_two(part, job):
+    def cancel_after_two(part, job, claim):
         if part.number == 2:
             job_cancel(job=FileJob.objects.get(pk=job.pk))
-        return real_run_part(part, job)
+        return real_run_part(part, job, claim)
 
     monkeypatch.setattr(import_parts, "_run_part", cancel_after_two)
     job = _run(operator, path)
@@ -207,12 +207,12 @@ def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
     real_run_part = import_parts._run_part
     calls, deaths = [], []
 
-    def part_two_dies_twice(part, job):
+    def part_two_dies_twice(part, job, claim):
         calls.append(part.number)
         if part.number == 2 and len(deaths) < 2:
             deaths.append(part.number)
             raise SystemExit("worker killed")
-        return real_run_part(part, job)
+        return real_run_part(part, job, claim)
 
     monkeypatch.setattr(import_parts, "_run_part", part_two_dies_twice)
     job = stored_import(operator, path)

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from basic.jobs import job_run
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from basic.jobs import job_run
 from tests.job_helpers import (
     SKUS,
     import_outcome,
