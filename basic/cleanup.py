@@ -1,10 +1,7 @@
 """Expiry of job files and job history, through the job storage."""
 
-import shutil
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,8 +9,6 @@ from loguru import logger
 
 from . import job_files
 from .models import FileJob, ImportPart
-
-TEMP_PREFIXES = ("oms-job-", "oms-report-", "oms-export-")
 
 
 def _delete_if_here(name: str) -> bool:
@@ -54,20 +49,6 @@ def job_files_expire(*, now=None) -> dict[str, int]:
             ImportPart.objects.filter(pk=part_id).update(payload_name="")
             deleted["part_payloads"] += 1
     return deleted
-
-
-def temp_files_expire(*, older_than_hours: int = 24) -> int:
-    """This host's temporary copies left behind by killed workers."""
-    cutoff = time.time() - older_than_hours * 3600
-    removed = 0
-    for path in Path(tempfile.gettempdir()).iterdir():
-        if path.name.startswith(TEMP_PREFIXES) and path.stat().st_mtime < cutoff:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def log_files_expire(*, now: float | None = None) -> int:

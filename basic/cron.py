@@ -8,7 +8,8 @@ from loguru import logger
 
 from utils.get_host_ip import get_ip
 
-from .cleanup import job_files_expire, log_files_expire, temp_files_expire
+from .cleanup import job_files_expire, log_files_expire
+from .scratch import remove_abandoned
 
 cron_log = logger.bind(concern="crontab")
 
@@ -20,7 +21,7 @@ def heartbeat() -> None:
 
 def expire_job_files() -> None:
     deleted = job_files_expire()
-    temp = temp_files_expire()
+    temp = remove_abandoned()  # scratch folders of processes that died on this host
     cron_log.info("expired job files host={} deleted={} temporary={}", get_ip(), deleted, temp)
 
 

@@ -4,14 +4,11 @@ It repeats the original header, so the user can fix the rows in the report itsel
 upload it again (the extra columns are ignored by the import).
 """
 
-import tempfile
-from pathlib import Path
-
 from django.utils.translation import gettext as _
 
 from utils.excel_write import ColumnFormat, SheetWriter
 
-from . import job_files
+from . import job_files, scratch
 from .models import FileJob
 
 
@@ -29,8 +26,8 @@ def write_error_report(job: FileJob, spec) -> str:
     width = len(header)
     columns = [ColumnFormat(text or "") for text in header]
     columns += [ColumnFormat(_("Error message"), width=60), ColumnFormat(_("Row"), kind="int")]
-    with tempfile.TemporaryDirectory(prefix="oms-report-") as folder:
-        path = Path(folder) / f"report.{fmt}"
+    with scratch.temporary_folder("report-") as folder:
+        path = folder / f"report.{fmt}"
         with SheetWriter(path, fmt=fmt, sheet_name=_("Errors"), columns=columns) as writer:
             for error in job.row_errors.order_by("row_number").iterator(chunk_size=2000):
                 cells = (list(error.cells) + [None] * width)[:width]

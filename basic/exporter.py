@@ -6,9 +6,7 @@ memory stays flat on MySQL too, and streamed into the writer. The file goes to t
 storage only once it is complete: a worker killed half-way leaves nothing to download.
 """
 
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +19,7 @@ from loguru import logger
 
 from utils.excel_write import ColumnFormat, SheetWriter
 
-from . import job_files
+from . import job_files, scratch
 from .claims import Claim
 from .job_errors import JobRefused
 from .models import FileJob, JobStatus
@@ -103,8 +101,8 @@ def run_export(job: FileJob, claim: Claim) -> None:
         for column in spec.columns
     ]
     processed = 0
-    with tempfile.TemporaryDirectory(prefix="oms-export-") as folder:
-        path = Path(folder) / f"export.{job.file_format}"
+    with scratch.temporary_folder("export-") as folder:
+        path = folder / f"export.{job.file_format}"
         with SheetWriter(
             path, fmt=job.file_format, sheet_name=str(spec.label), columns=columns
         ) as writer:

@@ -19,23 +19,22 @@ import datetime
 import gzip
 import json
 import math
-import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from loguru import logger
 
 from utils import excel_values
 from utils.excel_read import CellError
 from utils.get_host_ip import get_ip
 
-from . import job_files
+from . import job_files, scratch
 from .cells import converter_for
 from .claims import Claim
 from .importer import (
@@ -48,7 +47,6 @@ from .importer import (
     import_context,
     process_chunk,
 )
-from .job_errors import JobTakenOver, RunStopped
 from .models import FileJob, ImportPart, JobStatus, PartStatus
 from .seen_keys import SeenKeys
 from .specs import get_spec
@@ -210,8 +208,8 @@ def split_import(job: FileJob, claim: Claim, header: Header) -> None:
     """Read the rest of the sheet once into part files, record the parts, send the first."""
     parts = math.ceil((header.sheet.height - header.row_number) / settings.IMPORT_PART_ROWS)
     parts = max(2, parts)
-    with tempfile.TemporaryDirectory(prefix="oms-job-parts-") as folder:
-        dealer = _Dealer(job, header, parts, Path(folder))
+    with scratch.temporary_folder("parts-") as folder:
+        dealer = _Dealer(job, header, parts, folder)
         total = dealer.deal(header.rest)
         names = []
         for number, path in enumerate(dealer.paths):
@@ -325,40 +323,34 @@ def _claim(part_id: int, worker: str) -> ImportPart | None:
 def part_run(*, part_id: int, worker: str = "") -> None:
     """Claim and run one part; the last part to commit ends the job.
 
-    Raises DatabaseUnavailable when the database went away: the task tries again later,
-    and the part, still running with a stopped heartbeat, is claimable then.
+    Raises DatabaseUnavailable when the database went away (``jobs.run_guarded``): the
+    task tries again later, and the part, still running with a stopped heartbeat, is
+    claimable then.
     """
-    from .jobs import DatabaseUnavailable, Heartbeat, job_fail_unexpected, start_next_after
+    from .jobs import CLAIM_RETRY_SECONDS, DatabaseUnavailable, run_guarded
 
     if not FileJob.objects.filter(parts=part_id, status=JobStatus.RUNNING).exists():
         job_log.info("part {} not run: its job has ended", part_id)
         return
-    part = _claim(part_id, worker)
+    try:
+        part = _claim(part_id, worker)
+    except OperationalError as exc:  # SQLite: a writer holds the lock past its timeout
+        job_log.warning("part {} not claimed, the database is busy; trying again: {}", part_id, exc)
+        connection.close()
+        raise DatabaseUnavailable(part_id, retry_in=CLAIM_RETRY_SECONDS) from exc
     if part is None:
         job_log.info("part {} not claimed (done, or running elsewhere)", part_id)
         return
     job = part.job
     claim = Claim.of_part(part)
-    with translation.override(job.language), Heartbeat(job.pk, beat=claim.beat):
-        try:
-            if _run_part(part, job, claim):
-                _finish(job, claim.of_its_job())
-            else:
-                parts_send(job.pk)
-        except JobTakenOver as exc:
-            job_log.warning("job {} part {} rolled back: taken over ({})", job.pk, part.number, exc)
-        except RunStopped:
-            job_log.info("job {} part {} rolled back: cancelled", job.pk, part.number)
-        except (OperationalError, InterfaceError) as exc:
-            job_log.warning("job {} part {} lost the database: {}", job.pk, part.number, exc)
-            connection.close()
-            raise DatabaseUnavailable(job.pk) from exc
-        except Exception:
-            job_log.exception("job {} part {} failed on {}", job.pk, part.number, part.host)
-            job_fail_unexpected(claim=claim)
-            raise
-        finally:
-            start_next_after(job)
+
+    def body() -> None:
+        if _run_part(part, job, claim):
+            _finish(job, claim.of_its_job())
+        else:
+            parts_send(job.pk)
+
+    run_guarded(job=job, claim=claim, label=f"job {job.pk} part {part.number}", body=body)
 
 
 def _run_part(part: ImportPart, job: FileJob, claim: Claim) -> bool:

@@ -14,6 +14,9 @@ from django.core.files.storage import storages
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from .faults import StorageUnavailable
+from .scratch import process_dir
+
 CHUNK_BYTES = 1024 * 1024
 
 
@@ -50,8 +53,8 @@ def save(name: str, file) -> str:
     """Store ``file`` under ``name`` (streamed); returns the name the storage chose.
 
     If storing fails half-way (disk full), the partial file is removed before the error
-    goes on: no half file is ever left under a job's name. Any storage failure is an
-    ``OSError`` for the callers, whatever the storage.
+    goes on: no half file is ever left under a job's name. Any storage failure is a
+    ``StorageUnavailable`` (an ``OSError``) for the callers, whatever the storage.
     """
     file.seek(0)
     storage = job_storage()
@@ -61,9 +64,8 @@ def save(name: str, file) -> str:
     except errors as exc:
         with suppress(*errors):
             storage.delete(name)
-        if isinstance(exc, OSError):
-            raise
-        raise OSError(f"job storage: {exc}") from exc
+        code = getattr(exc, "errno", None)
+        raise StorageUnavailable(code, getattr(exc, "strerror", None) or str(exc)) from exc
 
 
 def save_path(name: str, path: Path) -> str:
@@ -87,7 +89,7 @@ def local_copy(name: str) -> Iterator[Path]:
         yield Path(own_path)
         return
     suffix = Path(name).suffix
-    with tempfile.NamedTemporaryFile(prefix="oms-job-", suffix=suffix) as temp:
+    with tempfile.NamedTemporaryFile(prefix="upload-", suffix=suffix, dir=process_dir()) as temp:
         with storage.open(name, "rb") as source:
             shutil.copyfileobj(source, temp, CHUNK_BYTES)
         temp.flush()

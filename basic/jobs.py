@@ -2,6 +2,7 @@
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from loguru import logger
 from utils.get_host_ip import get_ip
 
 from .claims import Claim
+from .faults import database_full_message, is_database_full, is_storage_fault, storage_full_message
 from .job_errors import JobRefused, JobTakenOver, RunStopped
 from .models import FileJob, JobDirection, JobStatus
 
@@ -27,8 +29,12 @@ def job_queue(direction: str) -> str:
     return settings.JOB_QUEUES.get(direction, settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
-def job_enqueue(*, job_id: int) -> bool:
-    """Hand the job to the broker. If the broker is down the job stays queued for the sweeper."""
+def job_enqueue(*, job_id: int, again: bool = False) -> bool:
+    """Hand the job to the broker. If the broker is down the job stays queued for the sweeper.
+
+    ``again``: its earlier message was lost; the lock celery_once keeps while a message
+    is in the queue is dropped first, or this send would be taken for a duplicate.
+    """
     from .tasks import run_file_job
 
     direction = FileJob.objects.filter(pk=job_id).values_list("direction", flat=True).first()
@@ -37,6 +43,8 @@ def job_enqueue(*, job_id: int) -> bool:
     sent_at = timezone.now()
     FileJob.objects.filter(pk=job_id).update(enqueued_at=sent_at)
     try:
+        if again:
+            run_file_job.forget_sent(job_id)
         run_file_job.apply_async(args=[job_id], retry=False, queue=job_queue(direction or ""))
     except Exception as exc:  # any broker failure: the row keeps the job
         job_log.warning(
@@ -61,29 +69,45 @@ def stale_before():
 
 
 class JobWaiting(Exception):
-    """The job's owner has all their slots taken (or older jobs waiting): it stays queued."""
+    """The job must wait (see ``_why_wait``); it stays queued, its message consumed."""
+
+    def __init__(self, job_id: int, behind: int | None):
+        super().__init__(job_id)
+        self.behind = behind  # the earlier job it waits for, if it waits for its turn
 
 
-def _waits_for_a_slot(job_id: int) -> bool:
-    """True when this queued job must wait: its owner runs MAX_RUNNING_JOBS_PER_USER jobs,
-    or has an older job of the same direction queued (one user's imports start in the
-    order they were created, and so do their exports; an export never waits for an
-    import still in the queue).
+def _why_wait(job_id: int) -> tuple[bool, int | None]:
+    """Whether this queued job must wait, and the earlier job it waits for, if any.
+
+    A job waits when its owner runs MAX_RUNNING_JOBS_PER_USER jobs (only running jobs
+    take a slot), or for its turn: one user's imports start in the order they were
+    created, and so do their exports, among the jobs that can start. An earlier job can
+    start when it waits for a slot itself (no message in the broker), or when its
+    message is on its way: sent after this job's (it was woken later) or in the last
+    JOB_IN_FLIGHT_SECONDS (another worker may be claiming it right now). An earlier job
+    whose message was sent before this one's and long ago is not in the broker any
+    more (the queue is first in, first out): its message was lost, and it holds no one
+    back; the sweeper sends it again.
 
     Run inside the claim's transaction, after locking the owner's row, so that two
     workers claiming two jobs of one user count one after the other.
     """
     limit = settings.MAX_RUNNING_JOBS_PER_USER
-    job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).values("owner_id", "direction")
-    job = job.first()
+    job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
+    job = job.values("owner_id", "direction", "enqueued_at").first()
     if not limit or job is None:
-        return False
+        return False, None
     owner_id = job["owner_id"]
     list(get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("pk"))
     jobs = FileJob.objects.filter(owner_id=owner_id)
-    running = jobs.filter(status=JobStatus.RUNNING).count()
-    older = jobs.filter(status=JobStatus.QUEUED, direction=job["direction"], pk__lt=job_id)
-    return running >= limit or older.exists()
+    if jobs.filter(status=JobStatus.RUNNING).count() >= limit:
+        return True, None
+    in_flight_since = timezone.now() - timedelta(seconds=settings.JOB_IN_FLIGHT_SECONDS)
+    sent_at = min(job["enqueued_at"] or in_flight_since, in_flight_since)
+    earlier = jobs.filter(status=JobStatus.QUEUED, direction=job["direction"], pk__lt=job_id)
+    earlier = earlier.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__gt=sent_at))
+    behind = earlier.order_by("pk").values_list("pk", flat=True).first()
+    return behind is not None, behind
 
 
 def job_claim(*, job_id: int, worker: str) -> FileJob | None:
@@ -91,32 +115,37 @@ def job_claim(*, job_id: int, worker: str) -> FileJob | None:
 
     A queued job is claimable, and so is a running one whose heartbeat stopped (its
     worker died; the broker delivered the message again). Raises JobWaiting when the
-    owner has no free slot.
+    job must wait for a slot or its turn.
     """
     with transaction.atomic():
-        waits = _waits_for_a_slot(job_id)
-        claimed = 0 if waits else _claim(job_id, worker)
+        waits, behind = _why_wait(job_id)
         if waits:
-            _mark_waiting(job_id)
+            _mark_waiting(job_id, behind)
+            claimed = 0
+        else:
+            claimed = _claim(job_id, worker)
     if waits:
-        raise JobWaiting(job_id)
+        raise JobWaiting(job_id, behind)
     if not claimed:
         return None
     return FileJob.objects.select_related("owner").get(pk=job_id)
 
 
-def _mark_waiting(job_id: int) -> None:
+def _mark_waiting(job_id: int, behind: int | None) -> None:
     """Say why the job waits; its message is consumed, so it is no longer enqueued."""
     job = FileJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
     with translation.override(job.values_list("language", flat=True).first()):
-        job.update(
-            enqueued_at=None,
-            message=_(
+        if behind is None:
+            message = _(
                 "Waiting for a free slot: at most %(limit)s of your jobs run at once; "
                 "this one starts when an earlier one ends."
-            )
-            % {"limit": settings.MAX_RUNNING_JOBS_PER_USER},
-        )
+            ) % {"limit": settings.MAX_RUNNING_JOBS_PER_USER}
+        else:
+            message = _(
+                "Waiting for its turn: your jobs start in the order you created them, and "
+                "your job #%(job)s starts first."
+            ) % {"job": behind}
+        job.update(enqueued_at=None, message=message)
 
 
 def _claim(job_id: int, worker: str) -> int:
@@ -135,23 +164,30 @@ def _claim(job_id: int, worker: str) -> int:
     )
 
 
-def job_start_waiting(*, owner_id: int) -> int:
-    """Send the owner's oldest waiting jobs, as many as they have free slots; how many sent.
+def job_start_waiting(*, owner_id: int, before: int | None = None) -> list[int]:
+    """Send the owner's oldest waiting jobs (older than job ``before``, if given), as many
+    as they have free slots; returns the ids of those sent.
 
-    Called when one of their jobs ends: a job that waited for a slot starts as soon as
-    one frees up (the sweeper sends every unsent queued job, waiting ones included).
-    Jobs whose message is still in the queue are left alone (enqueued_at is set).
+    Called when one of their jobs starts or ends, and by the sweeper: a waiting job is
+    woken by a change that may let it start, never by sending itself again. Jobs whose
+    message is in the broker are left alone (enqueued_at is set); each waiting job is
+    sent by whoever wins its conditional UPDATE.
     """
     limit = settings.MAX_RUNNING_JOBS_PER_USER
     jobs = FileJob.objects.filter(owner_id=owner_id)
-    free = limit - jobs.filter(status=JobStatus.RUNNING).count() if limit else 1
-    if free <= 0:
-        return 0
+    free = limit - jobs.filter(status=JobStatus.RUNNING).count() if limit else None
+    if free is not None and free <= 0:
+        return []
     waiting = jobs.filter(status=JobStatus.QUEUED, enqueued_at__isnull=True)
-    waiting = waiting.order_by("pk").values_list("pk", flat=True)
-    sent = 0
-    for job_id in waiting[:free]:
-        sent += job_enqueue(job_id=job_id)
+    if before is not None:
+        waiting = waiting.filter(pk__lt=before)
+    sent = []
+    for job_id in waiting.order_by("pk").values_list("pk", flat=True)[:free]:
+        won = FileJob.objects.filter(
+            pk=job_id, status=JobStatus.QUEUED, enqueued_at__isnull=True
+        ).update(enqueued_at=timezone.now())
+        if won and job_enqueue(job_id=job_id):
+            sent.append(job_id)
     return sent
 
 
@@ -164,8 +200,16 @@ class JobBusy(Exception):
     """The job is running elsewhere with a live heartbeat: try again once it could be stale."""
 
 
+CLAIM_RETRY_SECONDS = 10
+
+
 class DatabaseUnavailable(Exception):
-    """The database went away mid-job; the job stays running and is claimable once stale."""
+    """The database went away mid-job (the job stays running and is claimable once stale),
+    or was too busy to claim it: the task tries again in ``retry_in`` seconds."""
+
+    def __init__(self, job_id: int, retry_in: float | None = None):
+        super().__init__(job_id)
+        self.retry_in = retry_in or settings.JOB_STALE_MINUTES * 60 + 5
 
 
 class Heartbeat:
@@ -210,12 +254,16 @@ def job_run(*, job_id: int, worker: str = "") -> None:
 
     try:
         job = job_claim(job_id=job_id, worker=worker)
-    except JobWaiting:
-        job_log.info("job {} waits for a free slot of its owner", job_id)
-        owner_id = FileJob.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
-        if owner_id is not None:
-            job_start_waiting(owner_id=owner_id)  # an older waiting job may have lost its turn
+    except JobWaiting as waiting:
+        job_log.info("job {} waits (for job {} or a free slot)", job_id, waiting.behind)
+        if waiting.behind is not None:  # an earlier job waiting for a slot goes first
+            owner_id = FileJob.objects.filter(pk=job_id).values_list("owner_id", flat=True).get()
+            job_start_waiting(owner_id=owner_id, before=job_id)
         return
+    except OperationalError as exc:  # SQLite: a writer holds the lock past its timeout
+        job_log.warning("job {} not claimed, the database is busy; trying again: {}", job_id, exc)
+        connection.close()
+        raise DatabaseUnavailable(job_id, retry_in=CLAIM_RETRY_SECONDS) from exc
     if job is None:
         if FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).exists():
             raise JobBusy(job_id)
@@ -224,30 +272,67 @@ def job_run(*, job_id: int, worker: str = "") -> None:
     job_log.info(
         "job {} {} {} started on {} ({})", job.pk, job.direction, job.kind, job.host, worker
     )
+    job_start_waiting(owner_id=job.owner_id)  # its later jobs may have waited for its turn
     run = run_import if job.direction == JobDirection.IMPORT else run_export
     claim = Claim.of_job(job)
+    run_guarded(job=job, claim=claim, label=f"job {job.pk}", body=lambda: run(job, claim))
+
+
+DATABASE_FULL_TRIES = 3
+DATABASE_FULL_WAIT_SECONDS = 10.0
+
+
+def run_guarded(*, job: FileJob, claim: Claim, label: str, body: Callable[[], None]) -> None:
+    """Run ``body`` for a claimed job or part with the one failure sequence of every run.
+
+    Refused input fails the job with its reason; a cancelled or taken-over run is rolled
+    back and logged; a full database is tried again a few times (an import resumes after
+    its last committed chunk), then fails the job, as a full or unreachable file storage
+    does at once, in the user's words; a lost database raises DatabaseUnavailable (the
+    task comes back later); anything else fails the job and is raised. Whichever way it
+    ends, the owner's next waiting job may start.
+    """
     with translation.override(job.language), Heartbeat(job.pk, beat=claim.beat):
         try:
-            run(job, claim)
+            _tried_while_database_full(body, job, label)
         except JobRefused as exc:
-            job_log.info("job {} refused: {}", job.pk, exc)
+            job_log.info("{} refused: {}", label, exc)
             job_fail(claim=claim, message=str(exc))
         except JobTakenOver as exc:
-            job_log.warning(
-                "job {} attempt {} rolled back: taken over ({})", job.pk, claim.attempt, exc
-            )
+            job_log.warning("{} rolled back: taken over ({})", label, exc)
         except RunStopped:
-            job_log.info("job {} cancelled at a chunk boundary", job.pk)
+            job_log.info("{} rolled back: cancelled", label)
         except (OperationalError, InterfaceError) as exc:
-            job_log.warning("job {} lost the database on {}: {}", job.pk, job.host, exc)
+            if is_database_full(exc):
+                job_log.error("{} stopped: the database is full: {}", label, exc)
+                job_fail(claim=claim, message=database_full_message())
+                return
+            job_log.warning("{} lost the database on {}: {}", label, get_ip(), exc)
             connection.close()
             raise DatabaseUnavailable(job.pk) from exc
-        except Exception:
-            job_log.exception("job {} failed on {}", job.pk, job.host)
+        except Exception as exc:
+            if is_storage_fault(exc):
+                job_log.error("{} stopped: storage full or unavailable: {}", label, exc)
+                job_fail(claim=claim, message=storage_full_message(exc))
+                return
+            job_log.exception("{} failed on {}", label, get_ip())
             job_fail_unexpected(claim=claim)
             raise
         finally:
             start_next_after(job)
+
+
+def _tried_while_database_full(body: Callable[[], None], job: FileJob, label: str) -> None:
+    for attempt in range(1, DATABASE_FULL_TRIES + 1):
+        try:
+            body()
+            return
+        except OperationalError as exc:
+            if attempt == DATABASE_FULL_TRIES or not is_database_full(exc):
+                raise
+            job_log.warning("{}: the database is full (try {}): {}", label, attempt, exc)
+        time.sleep(DATABASE_FULL_WAIT_SECONDS * attempt)
+        job.refresh_from_db()  # where an import resumes
 
 
 def job_fail_unexpected(*, claim: Claim) -> None:

@@ -1,7 +1,8 @@
 """The sweeper (Celery beat, every minute): no job is left behind.
 
-* A queued job whose message never reached the broker (it was down at upload time), or
-  was lost with a killed worker, is enqueued again.
+* A queued job whose message never reached the broker (it was down at upload time) is
+  sent when its owner has a free slot, as are jobs that wait for a slot or their turn;
+  a job whose message the broker lost, or a killed worker took with it, is sent again.
 * A running job whose heartbeat stopped is re-queued once (imports resume after their
   last committed chunk), and marked failed if its worker dies again.
 * The same for the parts of a split import: a part whose heartbeat stopped is sent
@@ -20,36 +21,64 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from loguru import logger
 
+from .broker_queues import ready_messages
 from .import_parts import parts_send
-from .jobs import job_enqueue, stale_before
+from .jobs import job_enqueue, job_queue, job_start_waiting, stale_before
 from .models import FileJob, ImportPart, JobStatus, PartStatus
 
 MAX_ATTEMPTS = 2
 job_log = logger.bind(concern="file")
 
 
-def _requeue_due():
-    now = timezone.now()
-    lost_before = now - timedelta(minutes=settings.JOB_REQUEUE_MINUTES)
-    # never sent (the web is about to send it itself), or waiting for a slot of its owner
-    never_sent_before = now - timedelta(seconds=10)
-    return Q(status=JobStatus.QUEUED) & (
-        Q(enqueued_at__isnull=True, created_at__lt=never_sent_before)
-        | Q(enqueued_at__lt=lost_before)
+def _wake_waiting() -> int:
+    """Jobs with no message in the broker (waiting for a slot or their turn, or never
+    sent because the broker was down): their owners' oldest ones are sent, as many as
+    each owner has free slots. A job just created is left to the web, which sends it."""
+    unsent = FileJob.objects.filter(
+        status=JobStatus.QUEUED,
+        enqueued_at__isnull=True,
+        created_at__lt=timezone.now() - timedelta(seconds=10),
     )
-
-
-def _enqueue_queued() -> int:
     sent = 0
-    for job_id, enqueued_at in FileJob.objects.filter(_requeue_due()).values_list(
-        "pk", "enqueued_at"
-    ):
-        # Claim the right to send: only the sweeper whose UPDATE matches sends it.
+    for owner_id in set(unsent.values_list("owner_id", flat=True)):
+        for job_id in job_start_waiting(owner_id=owner_id):
+            job_log.info("sweeper enqueued job {} again", job_id)
+            sent += 1
+    return sent
+
+
+def _resend_lost() -> int:
+    """Queued jobs whose message the broker lost (a broker restarted without keeping its
+    messages, a worker killed with the message prefetched) are sent again.
+
+    A message is taken for lost when it was sent over JOB_LOST_SECONDS ago and its queue
+    holds no message, or a job sent after it to the same queue has already started (the
+    queue is first in, first out); and in any case after JOB_REQUEUE_MINUTES.
+    """
+    now = timezone.now()
+    lost_before = now - timedelta(seconds=settings.JOB_LOST_SECONDS)
+    given_up_before = now - timedelta(minutes=settings.JOB_REQUEUE_MINUTES)
+    sizes: dict[str, int | None] = {}
+    sent = 0
+    due = FileJob.objects.filter(status=JobStatus.QUEUED, enqueued_at__lt=lost_before)
+    for job_id, enqueued_at, direction in due.values_list("pk", "enqueued_at", "direction"):
+        queue = job_queue(direction)
+        if queue not in sizes:
+            sizes[queue] = ready_messages(queue)
+        passed = FileJob.objects.filter(
+            pk__gt=job_id,
+            direction=direction,
+            enqueued_at__gt=enqueued_at,
+            started_at__gt=enqueued_at,
+        ).exists()
+        if not (sizes[queue] == 0 or passed or enqueued_at < given_up_before):
+            continue
+        # the right to send it again: only the sweeper whose UPDATE matches sends it
         won = FileJob.objects.filter(
             pk=job_id, status=JobStatus.QUEUED, enqueued_at=enqueued_at
-        ).update(enqueued_at=timezone.now())
-        if won and job_enqueue(job_id=job_id):
-            job_log.info("sweeper enqueued job {} again", job_id)
+        ).update(enqueued_at=now)
+        if won and job_enqueue(job_id=job_id, again=True):
+            job_log.warning("sweeper sent job {} again: its message was lost", job_id)
             sent += 1
     return sent
 
@@ -124,7 +153,7 @@ def _recover_parts() -> tuple[int, int]:
 
 def jobs_sweep() -> dict:
     """One pass; safe to run on several hosts at once. Returns what it did."""
-    sent = _enqueue_queued()
+    sent = _wake_waiting() + _resend_lost()
     requeued, failed = _recover_stale()
     parts_requeued, parts_failed = _recover_parts()
     return {

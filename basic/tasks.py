@@ -20,6 +20,10 @@ class QueueOnceUnlessUnsent(QueueOnce):
             self.once_backend.clear_lock(self.get_key(args, kwargs))
             raise
 
+    def forget_sent(self, job_id: int) -> None:
+        """Drop the lock of a message the broker lost, so that the job can be sent again."""
+        self.once_backend.clear_lock(self.get_key([job_id], {}))
+
 
 @shared_task(
     bind=True,
@@ -35,12 +39,14 @@ class QueueOnceUnlessUnsent(QueueOnce):
 def run_file_job(self, job_id: int) -> None:
     try:
         jobs.job_run(job_id=job_id, worker=self.request.hostname or "")
-    except (jobs.JobBusy, jobs.DatabaseUnavailable) as exc:
-        # A redelivered message whose job still beats elsewhere, or a database that went
-        # away: come back when the job's heartbeat would be stale, and claim it then.
+    except jobs.JobBusy as exc:
+        # A redelivered message whose job still beats elsewhere: come back when the job's
+        # heartbeat would be stale, and claim it then.
         raise self.retry(
             exc=exc, countdown=settings.JOB_STALE_MINUTES * 60 + 5, max_retries=10
         ) from exc
+    except jobs.DatabaseUnavailable as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in, max_retries=10) from exc
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -51,9 +57,7 @@ def run_import_part(self, part_id: int) -> None:
     try:
         part_run(part_id=part_id, worker=self.request.hostname or "")
     except jobs.DatabaseUnavailable as exc:
-        raise self.retry(
-            exc=exc, countdown=settings.JOB_STALE_MINUTES * 60 + 5, max_retries=10
-        ) from exc
+        raise self.retry(exc=exc, countdown=exc.retry_in, max_retries=10) from exc
 
 
 @shared_task(ignore_result=True)

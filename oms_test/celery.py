@@ -4,7 +4,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, worker_init
+from celery.signals import setup_logging, worker_init, worker_ready
 from loguru import logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms_test.settings")
@@ -32,6 +32,14 @@ def _freeze_before_fork(**kwargs):
     """
     gc.collect()
     gc.freeze()
+
+
+@worker_ready.connect
+def _remove_abandoned_scratch(**kwargs):
+    """A worker killed on this host left the temporary files of its jobs: delete them."""
+    from basic.scratch import remove_abandoned
+
+    remove_abandoned()
 
 
 @app.task(bind=True, ignore_result=False)

@@ -161,6 +161,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = env_path("OMS_STATIC_ROOT", VAR_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 FILES_ROOT = env_path("OMS_FILES_ROOT", BASE_DIR / "files")
+# Temporary files of running jobs on this host (basic/scratch.py): local disk, per host.
+SCRATCH_DIR = env_path("OMS_SCRATCH_DIR", VAR_DIR / "scratch")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Every job file (uploads, results, error reports) goes through this one storage.
@@ -215,6 +217,12 @@ JOB_STALE_MINUTES = env.float("OMS_JOB_STALE_MINUTES", default=1.0)
 JOB_HEARTBEAT_SECONDS = min(15.0, JOB_STALE_MINUTES * 60 / 4)
 # A queued job sent this long ago and still not started lost its message; sent again.
 JOB_REQUEUE_MINUTES = env.int("OMS_JOB_REQUEUE_MINUTES", default=15)
+# Sooner when the broker shows it: a job sent more than JOB_LOST_SECONDS ago whose queue
+# holds no message (or whose later jobs in that queue have started) is sent again.
+JOB_LOST_SECONDS = env.int("OMS_JOB_LOST_SECONDS", default=30)
+# A message sent this recently may be in a worker's hands: an earlier job of the same
+# user sent so recently still goes first (see basic.jobs._why_wait).
+JOB_IN_FLIGHT_SECONDS = env.int("OMS_JOB_IN_FLIGHT_SECONDS", default=5)
 JOB_HISTORY_DAYS = env.int("OMS_JOB_HISTORY_DAYS", default=90)
 # An import of more rows than this is read once, cut into parts of about
 # IMPORT_PART_ROWS rows, and the parts run as separate tasks on any worker; at most

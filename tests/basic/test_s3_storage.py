@@ -7,7 +7,6 @@ same bucket through the settings those processes are built from.
 
 import io
 import json
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from basic import cron, job_files
-from basic.cleanup import TEMP_PREFIXES
 from basic.models import FileJob, JobStatus
+from basic.scratch import LOCK_NAME, process_dir
 from tests.factories import PASSWORD
 from tests.job_helpers import SKUS, wait_for
 from tests.order_files import HEADER, order_sheet, write_xlsx
@@ -90,7 +89,12 @@ def s3_hosts(s3_env, worker_database_url, tmp_path):
     for host in ("web", "worker"):
         roots[host] = tmp_path / host
         (roots[host] / "tmp").mkdir(parents=True)
-        envs[host] = process_env_for(roots[host], **shared, TMPDIR=str(roots[host] / "tmp"))
+        envs[host] = process_env_for(
+            roots[host],
+            **shared,
+            TMPDIR=str(roots[host] / "tmp"),
+            OMS_SCRATCH_DIR=str(roots[host] / "scratch"),
+        )
     worker = WorkerProcess(envs["worker"], "--concurrency", "1")
     web = None
     try:
@@ -217,26 +221,26 @@ def test_import_export_template_and_cleanup_through_the_bucket(
     # (e) No job file on any host's disk, and no temporary copy left behind.
     for root in s3_hosts.roots.values():
         assert [p for p in (root / "files").rglob("*") if p.is_file()] == []
-        assert [p for p in (root / "tmp").iterdir() if p.name.startswith(TEMP_PREFIXES)] == []
+        scratch = root / "scratch"
+        assert [p for p in scratch.rglob("*") if p.is_file() and p.name != LOCK_NAME] == []
     assert not [name for name in names if (settings.FILES_ROOT / name).exists()]
 
 
 def test_a_local_copy_of_a_bucket_object_is_deleted_whatever_happens(
-    use_bucket, tmp_path, monkeypatch
+    use_bucket, tmp_path, settings
 ):
-    temp_dir = tmp_path / "tmp"
-    temp_dir.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp_dir))
+    settings.SCRATCH_DIR = tmp_path / "scratch"
     data = b"x" * (3 * 1024 * 1024)  # past max_memory_size: the download spools to disk
     name = job_files.save(job_files.new_name("upload", "xlsx"), ContentFile(data))
     assert use_bucket.object_keys() == {key(name)}
 
     with pytest.raises(RuntimeError), job_files.local_copy(name) as path:
-        assert path.parent == temp_dir and path.name.startswith("oms-job-")
+        temp_dir = process_dir()
+        assert temp_dir.parent == settings.SCRATCH_DIR and path.parent == temp_dir
         assert path.read_bytes() == data
         raise RuntimeError("the reader failed")
 
-    assert list(temp_dir.iterdir()) == []
+    assert [p.name for p in temp_dir.iterdir()] == [LOCK_NAME]
 
 
 def test_an_upload_the_bucket_cannot_take_is_refused_with_507(

@@ -104,6 +104,7 @@ def test_two_sweepers_at_once_enqueue_each_job_once(operator, worker_database_ur
         **os.environ,
         "OMS_VAR_DIR": str(tmp_path / "var"),
         "OMS_DATABASE_URL": worker_database_url,
+        "OMS_MAX_RUNNING_JOBS_PER_USER": "0",  # else only the owner's free slots are sent
     }
     sweepers = [
         subprocess.Popen([sys.executable, "manage.py", "sweep_jobs"], cwd=BASE_DIR, env=env,

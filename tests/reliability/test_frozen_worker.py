@@ -92,9 +92,7 @@ def test_a_frozen_worker_that_wakes_up_after_a_takeover_writes_nothing(
     try:
         for worker in workers.values():
             worker.wait_ready()
-        queued = manage(
-            "excel_import", "order", str(path), "--user", operator.username, env=env
-        )
+        queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
         job_id = job_id_from(queued.stdout)
         _processed_changes(job_id, 0, time.monotonic() + 300)
         first_name = FileJob.objects.get(pk=job_id).worker.split("@")[0]

@@ -53,7 +53,8 @@ def full_disk(tmp_path):
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here to fill a disk: {mounted.stderr.strip()}")
     yield mount_point
-    subprocess.run(["umount", str(mount_point)], check=True)
+    # lazily: a test process may keep its scratch folder's lock open there
+    subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
 
 
 def test_disk_full_is_a_clear_error_and_no_job(uploader, full_disk):
@@ -64,3 +65,101 @@ def test_disk_full_is_a_clear_error_and_no_job(uploader, full_disk):
     assert "存储" in response.json()["error"]["message"]
     assert FileJob.objects.count() == 0
     assert not any(full_disk.rglob("*.csv"))  # no partial file left behind
+
+
+# A disk that fills while a job writes its files: the job fails in the user's words -----
+
+
+def _fill(folder) -> None:
+    """Fill the file system of ``folder`` to its last byte."""
+    import os
+
+    descriptor = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(descriptor, b"\0" * 512):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _assert_failed_for_lack_of_space(job_id):
+    job = FileJob.objects.get(pk=job_id)
+    assert job.status == "failed"
+    assert "no space left" in job.message and "Retry it once there is space" in job.message
+    assert "unexpected" not in job.message
+    return job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_into_a_full_storage_fails_saying_so(admin_user, full_disk, monkeypatch):
+    from basic import jobs
+    from basic.jobs import job_retry, job_run
+    from basic.models import JobDirection
+    from tests.basic.test_export import _bulk_orders
+
+    _bulk_orders(StoreFactory(code="A001"), 3_000)  # about 90 KB of xlsx: more than the disk
+    job = FileJob.objects.create(
+        kind="order", direction=JobDirection.EXPORT, file_format="xlsx", owner=admin_user,
+        language="en", options={"filters": {}, "ids": None},
+    )  # fmt: skip
+    with override_settings(STORAGES=_storages_at(full_disk)):
+        job_run(job_id=job.pk, worker="test")
+
+    job = _assert_failed_for_lack_of_space(job.pk)
+    assert not job.result_name and not any(full_disk.rglob("*.xlsx"))
+    monkeypatch.setattr(jobs, "job_enqueue_on_commit", lambda job: None)
+    assert job_retry(job=job)  # offered again: it will work once there is space
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_report_into_a_full_storage_fails_saying_so(admin_user, full_disk):
+    from basic.jobs import job_run
+    from tests.job_helpers import stored_import
+    from tests.order_files import write_csv
+
+    rows = [[f"SKU{i:05d}", "", "abc"] for i in range(300)]  # every row rejected
+    path = write_csv(full_disk.parent / "bad.csv", rows, header=["商品编码", "商品名称", "售价"])
+    with override_settings(STORAGES=_storages_at(full_disk)):
+        job = stored_import(admin_user, path, kind="product")
+        _fill(full_disk)
+        job_run(job_id=job.pk, worker="test")
+
+    job = _assert_failed_for_lack_of_space(job.pk)
+    assert job.processed == job.failed == 300  # the rejected rows were recorded
+    assert not job.error_report_name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parts_of_a_split_import_into_a_full_storage_fail_saying_so(operator, full_disk, settings):
+    from basic.jobs import job_run
+    from tests.job_helpers import SKUS, stored_import
+    from tests.order_files import order_sheet, write_csv
+
+    settings.IMPORT_SPLIT_ROWS, settings.IMPORT_PART_ROWS = 50, 50
+    path = write_csv(full_disk.parent / "o.csv", order_sheet(150, stores=["A001"], skus=SKUS).rows)
+    with override_settings(STORAGES=_storages_at(full_disk)):
+        job = stored_import(operator, path)
+        _fill(full_disk)
+        job_run(job_id=job.pk, worker="test")
+
+    job = _assert_failed_for_lack_of_space(job.pk)
+    assert not job.parts.exists() and not any(full_disk.rglob("*.jsonl.gz"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_scratch_disk_fails_the_export_saying_so(admin_user, full_disk, settings):
+    from basic.jobs import job_run
+    from basic.models import JobDirection
+    from tests.basic.test_export import _bulk_orders
+
+    settings.SCRATCH_DIR = full_disk / "scratch"  # where the worker writes before storing
+    _bulk_orders(StoreFactory(code="A001"), 3_000)
+    job = FileJob.objects.create(
+        kind="order", direction=JobDirection.EXPORT, file_format="xlsx", owner=admin_user,
+        language="en", options={"filters": {}, "ids": None},
+    )  # fmt: skip
+    job_run(job_id=job.pk, worker="test")
+
+    _assert_failed_for_lack_of_space(job.pk)

@@ -1,5 +1,8 @@
 """Workers killed with kill -9: jobs still end, exactly once, with nothing half-written."""
 
+import time
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -111,10 +114,14 @@ def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     killed = FileJob.objects.get(pk=job_id)
     assert killed.status == JobStatus.RUNNING and killed.result_name == ""
     assert admin_client.get(reverse("api-job-result", args=[job_id])).status_code == 404
+    scratch = Path(redis_env["OMS_VAR_DIR"]) / "scratch"
+    left_behind = [path.parent.parent for path in scratch.glob("*/export-*/export.xlsx")]
+    assert left_behind  # the half-written file of the killed worker
 
     second = WorkerProcess(redis_env, "--concurrency", "1")
     try:
         second.wait_ready()
+        wait_until(lambda: not any(folder.exists() for folder in left_behind))
         job = wait_for(job_id, timeout=300)
     finally:
         second.stop()
@@ -126,6 +133,13 @@ def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     )
     job_run(job_id=reference.pk, worker="reference")
     assert _exported_rows(admin_client, job_id) == _exported_rows(admin_client, reference.pk)
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true"
+        time.sleep(0.1)
 
 
 def _exported_rows(client, job_id) -> list[tuple]:
