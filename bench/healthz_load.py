@@ -82,7 +82,9 @@ def main() -> int:
         health_statuses: list[int] = []
         stop = time.monotonic() + LOAD_SECONDS
         threads = [
-            threading.Thread(target=timed_gets, args=(url, "/healthz", stop, health, health_statuses))
+            threading.Thread(
+                target=timed_gets, args=(url, "/healthz", stop, health, health_statuses)
+            )
             for _ in range(HEALTHZ_CLIENTS)
         ]
         threads.append(

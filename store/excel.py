@@ -13,7 +13,7 @@ from basic.specs import Column, ImportSpec, Row, keyset_batches, register
 from basic.upsert import FlatModelSpec
 
 from .models import Order, OrderItem, OrderStatus, Platform, Store, StoreStatus
-from .selectors import visible_stores
+from .selectors import store_not_yours, visible_stores
 
 
 def _codes_to_ids(model, field: str, codes, cache: dict) -> dict:
@@ -103,11 +103,7 @@ class StoreSpec(FlatModelSpec):
         for row in rows:
             store_id = ids.get(row.values.get("code"))
             if store_id is not None and store_id not in visible:
-                row.reject(
-                    code_column,
-                    _("no access to store %(code)s") % {"code": row.values["code"]},
-                    row.values["code"],
-                )
+                row.reject(code_column, store_not_yours(row.values["code"]), row.values["code"])
 
     def after_write(self, *, created: list, updated: list, ctx) -> None:
         if ctx.user.is_superuser or not created:
@@ -307,18 +303,8 @@ class OrderSpec(ImportSpec):
             store_code = values.get("store_code")
             if store_code:
                 store_id = stores.get(store_code)
-                if store_id is None:
-                    row.reject(
-                        column["store_code"],
-                        _("unknown store code %(code)s") % {"code": store_code},
-                        store_code,
-                    )
-                elif visible is not None and store_id not in visible:
-                    row.reject(
-                        column["store_code"],
-                        _("no access to store %(code)s") % {"code": store_code},
-                        store_code,
-                    )
+                if store_id is None or (visible is not None and store_id not in visible):
+                    row.reject(column["store_code"], store_not_yours(store_code), store_code)
             sku = values.get("sku_code")
             if sku and products.get(sku) is None:
                 row.reject(column["sku_code"], _("unknown SKU code %(code)s") % {"code": sku}, sku)

@@ -1,6 +1,7 @@
 """Who may see what: every read of stores, orders and their lines goes through here."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Store
 
@@ -20,3 +21,8 @@ def restrict_to_stores(queryset: QuerySet, *, user, store_field: str) -> QuerySe
         return queryset
     store_ids = visible_stores(user=user).values("pk")
     return queryset.filter(**{f"{store_field}__in": store_ids})
+
+
+def store_not_yours(code: str) -> str:
+    """The one answer for a store code ``user`` cannot use, whether it exists or not."""
+    return _("store %(code)s is not one of your stores") % {"code": code}

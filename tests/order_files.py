@@ -23,8 +23,8 @@ GIVEN = "伟芳娜敏静丽强磊洋艳勇军杰娟涛明超秀霞平刚桂英"
 
 # (column, bad value, words the reason must contain)
 FAULTS = [
-    ("店铺编码", "NO-SUCH-STORE", "unknown store code"),
-    ("店铺编码", "{forbidden_store}", "no access to store"),
+    ("店铺编码", "NO-SUCH-STORE", "is not one of your stores"),
+    ("店铺编码", "{forbidden_store}", "is not one of your stores"),
     ("商品编码", "NO-SUCH-SKU", "unknown SKU code"),
     ("数量", "abc", "not a number"),
     ("单价", "-5", "must not be negative"),

@@ -6,6 +6,7 @@ from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 from store.selectors import visible_stores
 
 from .models import User
+from .selectors import assignable_roles, manageable_users, may_manage, visible_users
 
 
 @admin.register(User)
@@ -45,28 +46,46 @@ class UserAdmin(ExcelAdminMixin, NotFoundInsteadOfRedirectMixin, DjangoUserAdmin
     filter_horizontal = ["stores", "groups", "user_permissions"]
 
     def get_queryset(self, request):
-        """Staff who are not superusers manage only accounts that work on their stores."""
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(stores__in=visible_stores(user=request.user)).distinct()
+        """Staff who are not superusers see only the accounts of their stores, no superuser."""
+        return super().get_queryset(request) & visible_users(user=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        """Changing an account (its password included) needs the right to manage it."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(user=request.user, account=obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(user=request.user, account=obj))
+
+    def get_deleted_objects(self, objs, request):
+        """The "delete selected" action too deletes only accounts the user may manage."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        chosen = [obj.pk for obj in objs]
+        if manageable_users(user=request.user).filter(pk__in=chosen).count() < len(chosen):
+            perms_needed = {*perms_needed, str(self.opts.verbose_name)}
+        return deleted, counts, perms_needed, protected
+
+    def get_fieldsets(self, request, obj=None):
+        """A new account of a non-superuser gets stores (and roles) from the start."""
+        if obj is None and not request.user.is_superuser:
+            return (*self.add_fieldsets, (_("Store access"), {"fields": ("stores", "groups")}))
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and not request.user.is_superuser and "stores" in form.base_fields:
+            form.base_fields["stores"].required = True  # else the new account is out of sight
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
-        return ["is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
+        return ["is_superuser", "user_permissions", "last_login", "date_joined"]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "stores":
             kwargs["queryset"] = visible_stores(user=request.user)
+        elif db_field.name == "groups":
+            kwargs["queryset"] = assignable_roles(user=request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def save_related(self, request, form, formsets, change):
-        """Keep the stores this editor cannot see: the form only offered the visible ones."""
-        hidden_stores = []
-        if change and not request.user.is_superuser:
-            hidden_stores = list(
-                form.instance.stores.exclude(pk__in=visible_stores(user=request.user))
-            )
-        super().save_related(request, form, formsets, change)
-        form.instance.stores.add(*hidden_stores)

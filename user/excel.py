@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy
 
 from basic.models import ImportMode
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
-from store.models import Store
-from store.selectors import visible_stores
+from store.selectors import store_not_yours, visible_stores
 
 from .models import User
+from .selectors import assignable_roles, manageable_users
 
 PROFILE_FIELDS = ("display_name", "phone", "email", "is_active")
 
@@ -91,33 +91,37 @@ class UserSpec(ImportSpec):
             ]
 
     def validate(self, rows: list[Row], ctx) -> None:
+        """Only accounts the importer may manage, only their stores and roles within reach."""
         importer = ctx.user
         if "stores" not in ctx.cache:
             ctx.cache["stores"] = dict(visible_stores(user=importer).values_list("code", "id"))
-            ctx.cache["all_store_codes"] = set(Store.objects.values_list("code", flat=True))
-            groups = Group.objects.all() if importer.is_superuser else importer.groups.all()
-            ctx.cache["groups"] = dict(groups.values_list("name", "id"))
+            ctx.cache["groups"] = dict(assignable_roles(user=importer).values_list("name", "id"))
             ctx.cache["all_groups"] = set(Group.objects.values_list("name", flat=True))
         column = self.columns_by_key
-        superusers = set(
-            User.objects.filter(
-                username__in=[r.values.get("username") for r in rows], is_superuser=True
-            ).values_list("username", flat=True)
+        names = [r.values.get("username") for r in rows]
+        existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+        manageable = set(
+            manageable_users(user=importer)
+            .filter(username__in=existing)
+            .values_list("username", flat=True)
         )
         for row in rows:
-            for code in row.values.get("store_codes") or []:
-                if code not in ctx.cache["all_store_codes"]:
-                    row.reject(
-                        column["store_codes"],
-                        _("unknown store code %(code)s") % {"code": code},
-                        code,
-                    )
-                elif code not in ctx.cache["stores"]:
-                    row.reject(
-                        column["store_codes"],
-                        _("no access to store %(code)s") % {"code": code},
-                        code,
-                    )
+            username = row.values.get("username")
+            if username in existing and username not in manageable:
+                row.reject(
+                    column["username"],
+                    _("the user name %(name)s belongs to an account you may not change")
+                    % {"name": username},
+                    username,
+                )
+            codes = row.values.get("store_codes") or []
+            for code in codes:
+                if code not in ctx.cache["stores"]:  # the same answer whether it exists or not
+                    row.reject(column["store_codes"], store_not_yours(code), code)
+            if not (codes or username in existing or importer.is_superuser):
+                row.reject(
+                    column["store_codes"], _("a new account needs at least one of your stores")
+                )
             for name in row.values.get("groups") or []:
                 if name not in ctx.cache["all_groups"]:
                     row.reject(column["groups"], _("unknown role %(name)s") % {"name": name}, name)
@@ -127,12 +131,6 @@ class UserSpec(ImportSpec):
                         _("you may not assign the role %(name)s") % {"name": name},
                         name,
                     )
-            if not importer.is_superuser and row.values.get("username") in superusers:
-                row.reject(
-                    column["username"],
-                    _("superusers cannot be changed by import"),
-                    row.values["username"],
-                )
 
     def write(self, rows: list[Row], ctx) -> None:
         if not rows:
@@ -160,16 +158,10 @@ class UserSpec(ImportSpec):
             changed = created | self._apply_profile(user, row, present)
             stores = groups = None
             if "store_codes" in present:
-                stores = self._store_ids(user, row, ctx, created)
+                stores = {ctx.cache["stores"][code] for code in row.values.get("store_codes") or []}
                 changed |= not created and stores != {s.pk for s in user.stores.all()}
             if "groups" in present:
                 groups = {ctx.cache["groups"][name] for name in row.values.get("groups") or []}
-                hidden = (
-                    set()
-                    if created
-                    else {g.pk for g in user.groups.all()} - set(ctx.cache["groups"].values())
-                )
-                groups |= hidden
                 changed |= not created and groups != {g.pk for g in user.groups.all()}
             row.outcome = "created" if created else ("updated" if changed else "unchanged")
             if changed:
@@ -197,11 +189,3 @@ class UserSpec(ImportSpec):
                 setattr(user, name, value)
                 changed = True
         return changed
-
-    def _store_ids(self, user, row, ctx, created) -> set[int]:
-        """The listed stores, plus the ones the importer cannot see (kept as they were)."""
-        wanted = {ctx.cache["stores"][code] for code in row.values.get("store_codes") or []}
-        if created:
-            return wanted
-        visible = set(ctx.cache["stores"].values())
-        return wanted | {s.pk for s in user.stores.all() if s.pk not in visible}

@@ -116,7 +116,7 @@ def test_validate_only_writes_nothing_and_reports_everything(
     report = read_report(client, job.pk)
     messages = [row[len(HEADER)].value for row in report.iter_rows(min_row=2)]
     assert len(messages) == c001_lines
-    assert all("no access to store C001" in message for message in messages)
+    assert all("store C001 is not one of your stores" in message for message in messages)
 
 
 def test_rows_of_a_store_the_user_cannot_see_are_rejected(
