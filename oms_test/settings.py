@@ -76,18 +76,25 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Failed logins are limited per user name and address (django-axes): after
-# OMS_LOGIN_FAILURE_LIMIT failures, that pair is locked out for OMS_LOGIN_COOLOFF_MINUTES.
+# Failed logins are limited (django-axes, user/login_limits.py) per user name and address
+# (OMS_LOGIN_FAILURE_LIMIT), per address whatever the user names (password spraying), and
+# for the whole site (spraying from many addresses: then any address that failed is locked
+# out); each lockout lasts OMS_LOGIN_COOLOFF_MINUTES after the last failure.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "user.login_limits.LoginLimitsHandler"
 AXES_FAILURE_LIMIT = env.int("OMS_LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("OMS_LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_GLOBAL_FAILURE_LIMIT = env.int("OMS_LOGIN_GLOBAL_FAILURE_LIMIT", default=200)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("OMS_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("OMS_PROXY_COUNT", default=0) or None
+# Reverse proxies in front of the web: the limits count the address the outermost one saw.
+PROXY_COUNT = env.int("OMS_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "user.login_limits.client_address"
 
 ROOT_URLCONF = "oms_test.urls"
 WSGI_APPLICATION = "oms_test.wsgi.application"
