@@ -1,5 +1,16 @@
-"""What /healthz reports: can we reach the database and the broker, and who is listening."""
+"""What /healthz reports: can we reach the database and the broker, and who is listening.
 
+Anyone may ask whether the site is healthy (``health_summary``: a yes or no, computed at
+most once per ``OMS_HEALTHZ_CACHE_SECONDS`` per process, without asking the workers);
+the detail (``health_report``: drivers, errors, workers and their queues, about a second
+for the workers' answers) is for superusers and callers with ``OMS_HEALTHZ_TOKEN``.
+"""
+
+import secrets
+import threading
+import time
+
+from django.conf import settings
 from django.db import connection
 
 from oms_test.celery import app as celery_app
@@ -54,3 +65,40 @@ def health_report() -> tuple[bool, dict]:
     healthy = database["ok"] and broker["ok"]
     report["status"] = "ok" if healthy else "unavailable"
     return healthy, report
+
+
+class _CachedSummary:
+    """The last yes/no and when it expires; one thread computes while the others wait."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.healthy = False
+        self.expires = 0.0
+
+    def get(self) -> bool:
+        with self.lock:
+            if time.monotonic() >= self.expires:
+                self.healthy = database_status()["ok"] and broker_status()["ok"]
+                self.expires = time.monotonic() + settings.HEALTHZ_CACHE_SECONDS
+            return self.healthy
+
+    def clear(self) -> None:
+        with self.lock:
+            self.expires = 0.0
+
+
+summary_cache = _CachedSummary()
+
+
+def health_summary() -> bool:
+    """Database and broker reachable, as found at most a few seconds ago."""
+    return summary_cache.get()
+
+
+def may_see_detail(request) -> bool:
+    """Superusers, and monitoring that sends ``Authorization: Bearer <OMS_HEALTHZ_TOKEN>``."""
+    if request.user.is_authenticated and request.user.is_active and request.user.is_superuser:
+        return True
+    token = settings.HEALTHZ_TOKEN
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and secrets.compare_digest(sent.encode(), token.encode())

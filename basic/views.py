@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .api import PAGE_SIZE, job_as_dict
 from .exports import export_job_create
-from .health import health_report
+from .health import health_report, health_summary, may_see_detail
 from .models import FileJob, ImportMode, JobDirection, JobStatus
 from .selectors import job_get, job_list
 from .sheet_templates import header_text
@@ -40,9 +40,18 @@ MODE_HELP = {
 @never_cache
 @require_GET
 def healthz(request):
-    """For load balancers and monitoring: 200 when the database and broker answer, else 503."""
-    healthy, report = health_report()
-    return JsonResponse(report, status=200 if healthy else 503)
+    """For load balancers and monitoring: 200 when the database and broker answer, else 503.
+
+    Anonymous callers get the status alone, from a result a few seconds old at most;
+    superusers and the token's holders get the detail, fresh.
+    """
+    if may_see_detail(request):
+        healthy, report = health_report()
+        return JsonResponse(report, status=200 if healthy else 503)
+    healthy = health_summary()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable"}, status=200 if healthy else 503
+    )
 
 
 def _job_filters(query: QueryDict) -> dict[str, str]:

@@ -249,6 +249,10 @@ SECURE_HSTS_PRELOAD = env.bool("OMS_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("OMS_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz: anonymous callers get 200/503 from a result this many seconds old at most;
+# the detail (drivers, errors, workers) is for superusers and this bearer token.
+HEALTHZ_CACHE_SECONDS = env.float("OMS_HEALTHZ_CACHE_SECONDS", default=5.0)
+HEALTHZ_TOKEN = env.str("OMS_HEALTHZ_TOKEN", default="")
 X_FRAME_OPTIONS = "DENY"
 
 # Celery ---------------------------------------------------------------------------------

@@ -7,6 +7,18 @@ from tests.processes import BASE_DIR, WorkerProcess
 
 pytestmark = pytest.mark.django_db
 
+TOKEN = "monitoring-token-0123456789"
+
+
+@pytest.fixture
+def client(client, settings, roles):
+    """The detail is for superusers and the token's holders (anonymous callers: tests/security)."""
+    from tests.factories import UserFactory
+
+    settings.HEALTHZ_TOKEN = TOKEN
+    client.force_login(UserFactory(is_superuser=True))
+    return client
+
 
 def test_healthz_is_200_when_database_and_broker_answer(client):
     response = client.get("/healthz")
@@ -48,3 +60,12 @@ def test_healthz_lists_the_workers_seen_per_queue(client, worker_database_url):
     assert any(name.startswith("export-only@") for name in queues["exports"])
     for queue in ("default", "imports", "maintenance"):
         assert not any(name.startswith("export-only@") for name in queues[queue])
+
+
+def test_monitoring_with_the_token_gets_the_detail(settings):
+    from django.test import Client
+
+    settings.HEALTHZ_TOKEN = TOKEN
+    response = Client().get("/healthz", headers={"authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json()["database"]["ok"] and "workers" in response.json()
