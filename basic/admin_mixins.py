@@ -32,12 +32,16 @@ class ExcelAdminMixin:
         from .exports import export_job_create
         from .uploads import RequestRefused
 
+        # "Select all N" across pages is the whole filtered list: export it by its filters
+        # (the query string the action was posted with) rather than by N ids.
+        whole_list = request.POST.get("select_across") == "1"
         try:
             job, _created = export_job_create(
                 user=request.user,
                 kind=self.excel_kind,
                 file_format=file_format,
-                ids=list(queryset.values_list("pk", flat=True)),
+                filters=dict(request.GET.items()) if whole_list else None,
+                ids=None if whole_list else list(queryset.values_list("pk", flat=True)),
                 language=request.LANGUAGE_CODE,
             )
         except RequestRefused as refused:

@@ -4,15 +4,25 @@ import functools
 import io
 import json
 import math
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import csrf, defaults
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 
 from . import job_files
@@ -25,10 +35,16 @@ from .specs import get_spec
 from .uploads import RequestRefused, check_kind, import_job_create
 
 PAGE_SIZE = 50
+MAX_OFFSET = 1_000_000
 
 
-def error_response(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+def error_response(
+    status: int, code: str, message: str, retry_after: int | None = None
+) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def api_view(view):
@@ -40,16 +56,69 @@ def api_view(view):
         if not request.user.is_authenticated:
             return error_response(401, "not_authenticated", _("Log in first."))
         try:
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
         except RequestRefused as refused:
-            return error_response(refused.status, refused.code, refused.message)
+            return error_response(
+                refused.status, refused.code, refused.message, refused.retry_after
+            )
         except Http404:
             return error_response(404, "not_found", _("Not found."))
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error_response(
+                405, "method_not_allowed", _("Use %(methods)s here.") % {"methods": allowed}
+            )
+            response["Allow"] = allowed
+        return response
 
     return wrapper
 
 
-def job_as_dict(job: FileJob) -> dict:
+# Errors raised before or around the API's views (urls.py handlers, CSRF_FAILURE_VIEW):
+# JSON under /api/, Django's pages elsewhere.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@requires_csrf_token
+def csrf_failure(request, reason=""):
+    if _is_api(request):
+        message = _("The CSRF token is missing or wrong: reload the page and try again.")
+        return error_response(403, "csrf_failed", message)
+    return csrf.csrf_failure(request, reason)
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return error_response(400, "bad_request", _("The request is not valid."))
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return error_response(403, "forbidden", _("You are not allowed to do this."))
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return error_response(404, "not_found", _("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        message = _("Something went wrong on the server; the error was logged.")
+        return error_response(500, "server_error", message)
+    return defaults.server_error(request)
+
+
+def job_as_dict(job: FileJob, *, viewer) -> dict:
+    """The job as the API and the job pages show it to ``viewer``: the worker host's
+    address only to superusers."""
+
     def url(name):
         return reverse(name, args=[job.pk])
 
@@ -75,7 +144,7 @@ def job_as_dict(job: FileJob) -> dict:
         "result_url": url("api-job-result") if job.result_name else None,
         "error_report_url": url("api-job-error-report") if job.error_report_name else None,
         "owner": job.owner.get_username(),
-        "host": job.host,
+        "host": job.host if viewer.is_superuser else None,
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
@@ -162,6 +231,8 @@ def _export_request(request) -> dict:
             data = json.loads(request.body or b"{}")
         except ValueError as exc:
             raise RequestRefused(400, "bad_json", _("The request is not valid JSON.")) from exc
+        if not isinstance(data, dict):
+            raise RequestRefused(400, "bad_json", _("The request is not valid JSON."))
     else:
         data = request.POST.dict()
     filters = data.get("filters") or {}
@@ -174,14 +245,11 @@ def _export_request(request) -> dict:
             )
         except ValueError as exc:
             raise RequestRefused(400, "bad_filters", _("The filters are not valid.")) from exc
-    ids = data.get("ids")
-    if not isinstance(filters, dict) or (ids is not None and not isinstance(ids, list)):
-        raise RequestRefused(400, "bad_filters", _("The filters are not valid."))
     return {
-        "kind": data.get("kind", ""),
-        "file_format": data.get("format") or "xlsx",
-        "filters": filters,
-        "ids": ids,
+        "kind": str(data.get("kind", "")),
+        "file_format": str(data.get("format") or "xlsx"),
+        "filters": filters,  # both checked by the service (basic.exports)
+        "ids": data.get("ids"),
     }
 
 
@@ -191,7 +259,18 @@ def job_export(request):
     job, _created = export_job_create(
         user=request.user, language=request.LANGUAGE_CODE, **_export_request(request)
     )
-    return JsonResponse(job_as_dict(job), status=202)
+    return JsonResponse(job_as_dict(job, viewer=request.user), status=202)
+
+
+def _offset(text: str) -> int:
+    """The page's first row: a whole number up to ``MAX_OFFSET``, else 400."""
+    if not re.fullmatch(r"[0-9]{1,7}", text.strip()) or int(text) > MAX_OFFSET:
+        raise RequestRefused(
+            400,
+            "bad_offset",
+            _("offset must be a whole number from 0 to %(max)s.") % {"max": MAX_OFFSET},
+        )
+    return int(text)
 
 
 @api_view
@@ -203,20 +282,21 @@ def jobs(request):
         kind=request.GET.get("kind", ""),
         direction=request.GET.get("direction", ""),
     )
-    try:
-        offset = max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        offset = 0
+    offset = _offset(request.GET.get("offset", "0"))
     page = list(selected[offset : offset + PAGE_SIZE])
     return JsonResponse(
-        {"results": [job_as_dict(job) for job in page], "offset": offset, "count": selected.count()}
+        {
+            "results": [job_as_dict(job, viewer=request.user) for job in page],
+            "offset": offset,
+            "count": selected.count(),
+        }
     )
 
 
 @api_view
 @require_GET
 def job_detail(request, job_id: int):
-    return JsonResponse(job_as_dict(job_get(user=request.user, job_id=job_id)))
+    return JsonResponse(job_as_dict(job_get(user=request.user, job_id=job_id), viewer=request.user))
 
 
 @api_view
@@ -226,7 +306,7 @@ def job_cancel_view(request, job_id: int):
     if not job_cancel(job=job):
         raise RequestRefused(409, "not_active", _("Only a queued or running job can be cancelled."))
     job.refresh_from_db()
-    return JsonResponse(job_as_dict(job))
+    return JsonResponse(job_as_dict(job, viewer=request.user))
 
 
 @api_view
@@ -238,7 +318,7 @@ def job_retry_view(request, job_id: int):
             409, "not_retryable", _("Only a failed job whose file is still kept can be retried.")
         )
     job.refresh_from_db()
-    return JsonResponse(job_as_dict(job), status=202)
+    return JsonResponse(job_as_dict(job, viewer=request.user), status=202)
 
 
 def _download(name: str, filename: str) -> FileResponse | HttpResponseRedirect:

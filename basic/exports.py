@@ -2,9 +2,19 @@
 
 import hashlib
 import json
+import re
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.admin.views.main import (
+    ALL_VAR,
+    ERROR_FLAG,
+    IS_FACETS_VAR,
+    IS_POPUP_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    TO_FIELD_VAR,
+)
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,17 +22,83 @@ from .exporter import FORMATS, listed_queryset, too_many_for_xls
 from .job_errors import JobRefused
 from .jobs import ACTIVE, job_enqueue_on_commit
 from .models import FileJob, JobDirection
+from .quotas import owner_lock, quota_check
 from .uploads import RequestRefused, check_kind
+
+# The list's own parameters (page, order, "show all", popups, facets): they change what a
+# page shows, not which rows an export lists (it reads every row, by primary key).
+NOT_FILTERS = {PAGE_VAR, ORDER_VAR, ALL_VAR, ERROR_FLAG, IS_POPUP_VAR, TO_FIELD_VAR, IS_FACETS_VAR}
+MAX_FILTERS = 30
+MAX_FILTER_CHARS = 1000
+
+
+def _bad_filters() -> RequestRefused:
+    return RequestRefused(400, "bad_filters", _("The filters are not valid."))
+
+
+def normalized_filters(filters: dict) -> dict[str, str | list[str]]:
+    """The filters that change what an export lists, as text without surrounding spaces:
+    empty values and the list's own parameters go, so that requests that list the same
+    rows are the same request. Refused (400) when not a small mapping of text or numbers."""
+    if not isinstance(filters, dict) or len(filters) > MAX_FILTERS:
+        raise _bad_filters()
+    clean: dict[str, str | list[str]] = {}
+    for key, value in filters.items():
+        key = str(key).strip()
+        values = value if isinstance(value, list) else [value]
+        if any(
+            isinstance(v, bool) or not isinstance(v, str | int | float | type(None)) for v in values
+        ):
+            raise _bad_filters()
+        texts = [text for v in values if v is not None and (text := str(v).strip())]
+        if key == SEARCH_VAR:
+            texts = [" ".join(text.split()) for text in texts]  # the search splits on spaces
+        if sum(len(text) for text in texts) > MAX_FILTER_CHARS:
+            raise _bad_filters()
+        if key and key not in NOT_FILTERS and texts:
+            clean[key] = texts[0] if len(texts) == 1 else texts
+    return clean
+
+
+def normalized_ids(ids) -> list[int] | None:
+    """The selected primary keys, sorted and once each; None for "every row listed".
+
+    Refused (400) unless a list of at most ``OMS_EXPORT_MAX_IDS`` positive integers (or
+    their digits as text).
+    """
+    if ids is None:
+        return None
+    if not isinstance(ids, list):
+        raise RequestRefused(400, "bad_ids", _("ids must be a list of row ids."))
+    if len(ids) > settings.EXPORT_MAX_IDS:
+        raise RequestRefused(
+            400,
+            "too_many_ids",
+            _(
+                "At most %(limit)s selected rows can be exported; to export more, export the "
+                "whole list with its filters."
+            )
+            % {"limit": settings.EXPORT_MAX_IDS},
+        )
+    chosen = set()
+    for value in ids:
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise RequestRefused(400, "bad_ids", _("ids must be a list of row ids."))
+        chosen.add(value)
+    return sorted(chosen)
 
 
 def fingerprint(*, kind: str, file_format: str, filters: dict, ids: list | None) -> str:
+    """The same for every request that exports the same rows of ``kind`` to the same format."""
     request = {
         "kind": kind,
         "format": file_format,
-        "filters": filters,
-        "ids": sorted(ids) if ids else None,
+        "filters": normalized_filters(filters),
+        "ids": normalized_ids(ids),
     }
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
 def export_job_create(
@@ -33,19 +109,23 @@ def export_job_create(
     filters: dict | None = None,
     ids: list | None = None,
     language: str = "zh-hans",
+    quota: bool = True,
 ) -> tuple[FileJob, bool]:
     """Queue an export of what ``user`` sees of ``kind``; returns (job, created).
 
-    An identical request (same user, kind, filters, selection and format) while the first
-    is queued or running returns the first job. The owner's row is locked for the check,
-    so two simultaneous requests cannot both create one.
+    An identical request (same user, kind, rows listed and format: filters compared once
+    normalized) while the first is queued or running returns the first job. Otherwise the
+    user's quota must allow one more job, unless ``quota`` is False (commands and the
+    nightly exports). The owner's row is locked for the checks, so two simultaneous
+    requests cannot both create one.
     """
     spec = check_kind(user=user, kind=kind, permissions_attr="export_permissions")
     if file_format not in FORMATS:
         raise RequestRefused(
             400, "bad_format", _("Unknown format “%(format)s”.") % {"format": file_format}
         )
-    filters = {str(k): v for k, v in (filters or {}).items()}
+    filters = normalized_filters(filters or {})
+    ids = normalized_ids(ids)
     try:
         listed = listed_queryset(spec=spec, user=user, filters=filters, ids=ids)
         if file_format == "xls":
@@ -56,12 +136,14 @@ def export_job_create(
         raise RequestRefused(400, "bad_filters", str(refused)) from refused
     digest = fingerprint(kind=kind, file_format=file_format, filters=filters, ids=ids)
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        owner_lock(user)
         running = FileJob.objects.filter(
             owner=user, direction=JobDirection.EXPORT, fingerprint=digest, status__in=ACTIVE
         ).first()
         if running:
             return running, False
+        if quota:
+            quota_check(user=user)
         job = FileJob.objects.create(
             kind=kind,
             direction=JobDirection.EXPORT,

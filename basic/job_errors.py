@@ -1,3 +1,15 @@
+class RequestRefused(Exception):
+    """A job request refused before any job exists; ``status`` is the HTTP status to answer.
+
+    ``retry_after``: seconds after which the same request may succeed (sent as Retry-After).
+    """
+
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.retry_after = retry_after
+
+
 class JobRefused(Exception):
     """The job's input cannot be used (unreadable file, bad filters): the message says why."""
 

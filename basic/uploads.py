@@ -8,19 +8,13 @@ from loguru import logger
 from utils.excel_read import UnreadableFile, detect_format
 
 from . import job_files
+from .job_errors import RequestRefused
 from .jobs import ACTIVE, job_enqueue_on_commit
 from .models import FileJob, ImportMode, JobDirection
+from .quotas import owner_lock, quota_check
 from .specs import get_spec, user_may
 
 SNIFF_BYTES = 64 * 1024
-
-
-class RequestRefused(Exception):
-    """A job request refused before any job exists; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def max_upload_bytes() -> int:
@@ -61,12 +55,14 @@ def clean_file_name(name: str) -> str:
 
 
 def import_job_create(
-    *, user, kind: str, uploaded, mode: str = "", language: str = "zh-hans"
+    *, user, kind: str, uploaded, mode: str = "", language: str = "zh-hans", quota: bool = True
 ) -> tuple[FileJob, bool]:
     """Store ``uploaded`` and queue its import; returns (job, created).
 
     The same file for the same kind and mode, uploaded again while its first job is queued
-    or running, returns that job instead of starting another.
+    or running, returns that job instead of starting another. Otherwise the user's quotas
+    (``basic.quotas``) must allow one more job and these bytes, unless ``quota`` is False
+    (the ``excel_import`` command: whoever runs it runs the system).
     """
     check_kind(user=user, kind=kind, permissions_attr="import_permissions")
     mode = mode or ImportMode.CREATE_OR_UPDATE
@@ -90,6 +86,8 @@ def import_job_create(
     ).first()
     if running:
         return running, False
+    if quota:
+        quota_check(user=user, upload_bytes=uploaded.size)
     try:
         stored = job_files.save(job_files.new_name("upload", file_format), uploaded)
     except OSError as exc:
@@ -99,18 +97,25 @@ def import_job_create(
             "storage_unavailable",
             _("The file could not be stored (storage full or unavailable). Try again later."),
         ) from exc
-    with transaction.atomic():
-        job = FileJob.objects.create(
-            kind=kind,
-            direction=JobDirection.IMPORT,
-            mode=mode,
-            file_format=file_format,
-            owner=user,
-            language=language,
-            original_name=clean_file_name(uploaded.name or ""),
-            upload_name=stored,
-            fingerprint=digest,
-            upload_size=uploaded.size,
-        )
-        job_enqueue_on_commit(job)
+    try:
+        with transaction.atomic():
+            if quota:  # again, under the owner's lock: two requests never take one last place
+                owner_lock(user)
+                quota_check(user=user, upload_bytes=uploaded.size)
+            job = FileJob.objects.create(
+                kind=kind,
+                direction=JobDirection.IMPORT,
+                mode=mode,
+                file_format=file_format,
+                owner=user,
+                language=language,
+                original_name=clean_file_name(uploaded.name or ""),
+                upload_name=stored,
+                fingerprint=digest,
+                upload_size=uploaded.size,
+            )
+            job_enqueue_on_commit(job)
+    except RequestRefused:
+        job_files.delete(stored)
+        raise
     return job, True

@@ -78,7 +78,7 @@ def job_center(request):
     context = {
         **admin.site.each_context(request),
         "title": _("Job center"),
-        "jobs": [job_as_dict(job) for job in page],
+        "jobs": [job_as_dict(job, viewer=request.user) for job in page],
         "page": page,
         "filter_choices": [
             ("status", _("Status"), JobStatus.choices, filters["status"]),
@@ -103,7 +103,7 @@ def _first_errors(job: FileJob) -> list[dict]:
 @require_GET
 def job_page(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
-    shown = job_as_dict(job)
+    shown = job_as_dict(job, viewer=request.user)
     context = {
         **admin.site.each_context(request),
         "title": _("Job #%(id)s: %(kind)s %(direction)s")

@@ -254,6 +254,13 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 HEALTHZ_CACHE_SECONDS = env.float("OMS_HEALTHZ_CACHE_SECONDS", default=5.0)
 HEALTHZ_TOKEN = env.str("OMS_HEALTHZ_TOKEN", default="")
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "basic.api.csrf_failure"  # JSON under /api/, Django's page elsewhere
+# One user's share (basic/quotas.py; superusers have no limits, 0 turns one off): jobs
+# started per hour, and MB of uploads kept on the server until they expire.
+MAX_JOBS_PER_HOUR = env.int("OMS_MAX_JOBS_PER_HOUR", default=25)
+MAX_STORED_MB_PER_USER = env.int("OMS_MAX_STORED_MB_PER_USER", default=1024)
+# Rows an export of selected rows may name (ids); a bigger selection exports its filters.
+EXPORT_MAX_IDS = env.int("OMS_EXPORT_MAX_IDS", default=10_000)
 
 # Celery ---------------------------------------------------------------------------------
 

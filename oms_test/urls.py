@@ -18,3 +18,9 @@ urlpatterns = [
     path("", include("basic.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ every error is the JSON of docs/API.md; elsewhere Django's pages.
+handler400 = "basic.api.bad_request"
+handler403 = "basic.api.permission_denied"
+handler404 = "basic.api.page_not_found"
+handler500 = "basic.api.server_error"

@@ -50,7 +50,7 @@ def daily_store_exports_create(
                 continue
             try:
                 job, _created = export_job_create(
-                    user=owner, kind="order", file_format=file_format, filters=filters
+                    user=owner, kind="order", file_format=file_format, filters=filters, quota=False
                 )
             except RequestRefused as refused:  # e.g. the owner lost the permission
                 job_log.error("daily export of store {} refused: {}", store.code, refused.message)

@@ -10,8 +10,9 @@ Common rules:
 
 - Surrounding whitespace is stripped, including the full-width space U+3000, NBSP and
   zero-width characters.
-- A leading apostrophe in front of a formula trigger (``'=``, ``'+``, ``'-``, ``'@``) is
-  dropped: it is the escape :func:`utils.excel_write.escape_formula` adds, so a report
+- A leading apostrophe in front of a formula trigger (``'=``, ``'+``, ``'-``, ``'@``, and
+  their full-width forms) is dropped, and so is one between a separator or line break and
+  such a sign (``a;'=1``): they are the escapes :mod:`utils.excel_write` adds, so a file
   the application wrote can be corrected and uploaded again.
 - Numbers and dates accept full-width digits and punctuation (NFKC normalisation).
 - Floats are read at Excel's precision, 15 significant digits, so the binary noise of a
@@ -30,7 +31,7 @@ from decimal import Context, Decimal
 from typing import Any
 
 from utils.excel_read import CellError
-from utils.excel_write import FORMULA_TRIGGERS
+from utils.excel_write import CSV_INNER_ESCAPE, FORMULA_TRIGGERS
 
 MAX_INT = 10**18
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
@@ -77,6 +78,8 @@ def _strip(text: str) -> str:
     text = text.strip(_STRIP)
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_TRIGGERS:
         text = text[1:].strip(_STRIP)
+    if "'" in text:
+        text = CSV_INNER_ESCAPE.sub(r"\1", text)
     return text
 
 

@@ -40,7 +40,16 @@ import xlwt
 from utils.excel_config import set_excel_style
 from utils.xlsx_stream import Style, XlsxStream, column_letters, serial, xml_text
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula: the ASCII signs, their full-width
+# forms (some locales' spreadsheets take "＝1+1" as a formula too), tab and carriage return.
+FORMULA_SIGNS = "=+-@＝＋－＠"
+FORMULA_TRIGGERS = (*FORMULA_SIGNS, "\t", "\r")
+# In csv, a sign right after a separator someone might open the file with (LibreOffice
+# splits on ";" by default in some locales), or after a line break, starts a cell too.
+_AFTER_SEPARATOR = r"""([,;|\t\r\n][\s"]*)"""
+_BEFORE_SIGN = rf"(?=[{re.escape(FORMULA_SIGNS)}])"
+CSV_INNER_FORMULA = re.compile(_AFTER_SEPARATOR + _BEFORE_SIGN)
+CSV_INNER_ESCAPE = re.compile(_AFTER_SEPARATOR + "'" + _BEFORE_SIGN)  # what is put there
 FORMATS = ("xlsx", "xls", "csv")
 KINDS = ("text", "int", "decimal", "date", "datetime")
 XLS_MAX_DATA_ROWS = 65535
@@ -67,6 +76,13 @@ def escape_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def escape_csv_formula(text: str) -> str:
+    """:func:`escape_formula`, and a "'" before a formula sign that follows a separator
+    (, ; | tab) or a line break: "a;=1+1" becomes "a;'=1+1", so that a spreadsheet that
+    splits the line on ";" gets the text "'=1+1", not a formula."""
+    return CSV_INNER_FORMULA.sub(r"\1'", escape_formula(text))
 
 
 @dataclass
@@ -168,7 +184,7 @@ def csv_text(value: Any) -> str:
         return value.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return escape_formula(value if isinstance(value, str) else str(value))
+    return escape_csv_formula(value if isinstance(value, str) else str(value))
 
 
 # --- backends -----------------------------------------------------------------------
@@ -312,7 +328,7 @@ class _CsvBackend(_Backend):
         self.writer = csv.writer(self.file)
 
     def add_sheet(self, title: str) -> None:
-        self.writer.writerow([escape_formula(column.header) for column in self.columns])
+        self.writer.writerow([escape_csv_formula(column.header) for column in self.columns])
 
     def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
         self.writer.writerow([csv_text(value) for value in values])

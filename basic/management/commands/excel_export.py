@@ -52,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError(f"no user named {user!r}") from exc
         try:
             job, created = export_job_create(
-                user=owner, kind=kind, file_format=file_format, filters=dict(filters)
+                user=owner, kind=kind, file_format=file_format, filters=dict(filters), quota=False
             )
         except RequestRefused as refused:
             raise CommandError(refused.message) from refused

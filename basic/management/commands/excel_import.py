@@ -35,7 +35,7 @@ class Command(BaseCommand):
             uploaded = File(handle, name=file.name)
             try:
                 job, created = import_job_create(
-                    user=owner, kind=kind, uploaded=uploaded, mode=mode
+                    user=owner, kind=kind, uploaded=uploaded, mode=mode, quota=False
                 )
             except RequestRefused as refused:
                 raise CommandError(refused.message) from refused
