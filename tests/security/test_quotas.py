@@ -149,3 +149,12 @@ def test_two_simultaneous_requests_never_both_take_the_last_place(
         thread.join()
     assert sorted(outcomes, key=str) == [429, "created"]
     assert FileJob.objects.filter(owner=user).count() == 1
+
+
+def test_the_refusal_speaks_the_users_language(ops, settings):
+    settings.MAX_JOBS_PER_HOUR = 1
+    chinese = Client()  # zh-hans by default
+    chinese.force_login(ops)
+    assert _upload(chinese).status_code == 202
+    message = _upload(chinese, b"sku_code,name\nSKU1,z\n").json()["error"]["message"]
+    assert message.startswith("您在过去一小时内已启动 1 个任务")
