@@ -91,13 +91,9 @@ def normalized_ids(ids) -> list[int] | None:
 
 
 def fingerprint(*, kind: str, file_format: str, filters: dict, ids: list | None) -> str:
-    """The same for every request that exports the same rows of ``kind`` to the same format."""
-    request = {
-        "kind": kind,
-        "format": file_format,
-        "filters": normalized_filters(filters),
-        "ids": normalized_ids(ids),
-    }
+    """The request's identity, for filters and ids as ``normalized_filters`` and
+    ``normalized_ids`` return them."""
+    request = {"kind": kind, "format": file_format, "filters": filters, "ids": ids}
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from loguru import logger
 
-from basic.exports import export_job_create, fingerprint
+from basic.exports import export_job_create, fingerprint, normalized_filters
 from basic.models import FileJob, JobDirection
 from basic.uploads import RequestRefused
 
@@ -39,7 +39,9 @@ def daily_store_exports_create(
     for store in stores.select_related("daily_export_owner"):
         filters = previous_day_filters(store, now=now)
         owner = store.daily_export_owner
-        digest = fingerprint(kind="order", file_format=file_format, filters=filters, ids=None)
+        digest = fingerprint(
+            kind="order", file_format=file_format, filters=normalized_filters(filters), ids=None
+        )
         # Two beats started by mistake run this twice at once: the store's row lock makes
         # the second wait, then find the first one's job, even if that one has ended.
         with transaction.atomic():

@@ -6,7 +6,7 @@ from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 from store.selectors import visible_stores
 
 from .models import User
-from .selectors import assignable_roles, manageable_users, may_manage, visible_users
+from .selectors import assignable_roles, may_manage, visible_users
 
 
 @admin.register(User)
@@ -57,14 +57,6 @@ class UserAdmin(ExcelAdminMixin, NotFoundInsteadOfRedirectMixin, DjangoUserAdmin
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or may_manage(user=request.user, account=obj))
-
-    def get_deleted_objects(self, objs, request):
-        """The "delete selected" action too deletes only accounts the user may manage."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        chosen = [obj.pk for obj in objs]
-        if manageable_users(user=request.user).filter(pk__in=chosen).count() < len(chosen):
-            perms_needed = {*perms_needed, str(self.opts.verbose_name)}
-        return deleted, counts, perms_needed, protected
 
     def get_fieldsets(self, request, obj=None):
         """A new account of a non-superuser gets stores (and roles) from the start."""

@@ -36,9 +36,14 @@ def _upload(client, content: bytes = b"sku_code,name\nSKU1,x\n", name="p.csv"):
     )
 
 
-def _stored_uploads() -> set[str]:
-    _dirs, files = job_files.job_storage().listdir("upload")
-    return set(files)
+def _stored_uploads(folder: str = "upload") -> set[str]:
+    """Every upload's storage name."""
+    storage = job_files.job_storage()
+    if not storage.exists(folder):
+        return set()
+    folders, files = storage.listdir(folder)
+    names = {f"{folder}/{name}" for name in files}
+    return names.union(*(_stored_uploads(f"{folder}/{sub}") for sub in folders))
 
 
 def test_the_26th_upload_within_the_hour_is_refused_with_429(client, settings):
@@ -130,6 +135,7 @@ def test_two_simultaneous_requests_never_both_take_the_last_place(
     user = operator_factory(StoreFactory(), username="racer")
     start = threading.Barrier(2)
     outcomes = []
+    before = _stored_uploads()
 
     def request(n):
         try:
@@ -148,7 +154,8 @@ def test_two_simultaneous_requests_never_both_take_the_last_place(
     for thread in threads:
         thread.join()
     assert sorted(outcomes, key=str) == [429, "created"]
-    assert FileJob.objects.filter(owner=user).count() == 1
+    job = FileJob.objects.get(owner=user)
+    assert _stored_uploads() - before == {job.upload_name}  # the refused one's file is gone
 
 
 def test_the_refusal_speaks_the_users_language(ops, settings):
