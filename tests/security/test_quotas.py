@@ -165,3 +165,23 @@ def test_the_refusal_speaks_the_users_language(ops, settings):
     assert _upload(chinese).status_code == 202
     message = _upload(chinese, b"sku_code,name\nSKU1,z\n").json()["error"]["message"]
     assert message.startswith("您在过去一小时内已启动 1 个任务")
+
+
+def test_the_nightly_exports_and_the_commands_are_not_counted(ops, settings, tmp_path):
+    """Whoever runs the system runs them: a designated user with many stores still gets
+    every store's nightly export, and an operator's script on the server is not cut off."""
+    from django.core.management import call_command
+
+    from store.daily_export import daily_store_exports_create
+
+    settings.MAX_JOBS_PER_HOUR = 1
+    for code in ("N001", "N002"):
+        store = StoreFactory(code=code, daily_export=True, daily_export_owner=ops)
+        ops.stores.add(store)
+    assert len(daily_store_exports_create()) == 2
+    for n in range(2):
+        path = tmp_path / f"p{n}.csv"
+        path.write_text(f"sku_code,name\nSKU1,{n}\n")
+        call_command("excel_import", "product", str(path), "--user", "ops")
+    call_command("excel_export", "order", "--user", "ops", "--format", "csv")
+    assert FileJob.objects.filter(owner=ops).count() == 5
