@@ -24,5 +24,5 @@ def restrict_to_stores(queryset: QuerySet, *, user, store_field: str) -> QuerySe
 
 
 def store_not_yours(code: str) -> str:
-    """The one answer for a store code ``user`` cannot use, whether it exists or not."""
+    """The one answer for a store code the importing user cannot use, existing or not."""
     return _("store %(code)s is not one of your stores") % {"code": code}
