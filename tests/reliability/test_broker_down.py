@@ -63,7 +63,9 @@ def test_upload_is_accepted_while_redis_is_down_and_runs_when_it_is_back(
         "OMS_REDIS_URL": redis_server.url,
         "OMS_VAR_DIR": str(tmp_path / "var"),
         "OMS_SWEEP_INTERVAL_SECONDS": "1",
+        "OMS_HEALTHZ_TOKEN": "broker-down-test-token",  # /healthz's detail, fresh
     }
+    monitor = {"Authorization": "Bearer broker-down-test-token"}
     web = WebProcess(env)
     processes = []
     try:
@@ -84,14 +86,14 @@ def test_upload_is_accepted_while_redis_is_down_and_runs_when_it_is_back(
         assert job.status == JobStatus.QUEUED and job.enqueued_at is None
         status, _headers, detail = browser.get(f"/api/jobs/{job.pk}/")
         assert "队列" in json.loads(detail)["message"]  # "waiting for the queue"
-        health_status, _headers, health = browser.get("/healthz")
+        health_status, _headers, health = browser.request("GET", "/healthz", headers=monitor)
         assert health_status == 503 and json.loads(health)["broker"]["ok"] is False
 
         redis_server.start()
         processes = [WorkerProcess(env, "--concurrency", "1"), BeatProcess(env)]
         job = wait_for(job.pk, timeout=120)
         assert job.status == JobStatus.SUCCEEDED and job.created == 100
-        assert browser.get("/healthz")[0] == 200
+        assert browser.request("GET", "/healthz", headers=monitor)[0] == 200
     finally:
         for process in processes:
             process.stop()
