@@ -48,7 +48,7 @@ def _stored_uploads(folder: str = "upload") -> set[str]:
 
 def test_the_26th_upload_within_the_hour_is_refused_with_429(client, settings):
     """The same file uploaded again as soon as its job ends, as a flooding script does."""
-    assert settings.MAX_JOBS_PER_HOUR == 25
+    settings.MAX_JOBS_PER_HOUR = 25  # the default (off in the rest of the test suite)
     for _ in range(25):
         response = _upload(client)
         assert response.status_code == 202
@@ -66,6 +66,17 @@ def test_the_26th_upload_within_the_hour_is_refused_with_429(client, settings):
     assert 0 < int(refused["Retry-After"]) <= 3600
     assert FileJob.objects.count() == 25
     assert _stored_uploads() == stored  # the refused file was not kept
+
+
+def test_the_limits_by_default_are_25_jobs_an_hour_and_1024_mb(process_env):
+    from tests.processes import run_python
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.MAX_JOBS_PER_HOUR, settings.MAX_STORED_MB_PER_USER)"
+    )
+    shown = run_python(code, env=process_env)  # no OMS_MAX_* variable set
+    assert shown.stdout.split() == ["25", "1024"], shown.stderr
 
 
 def test_an_hour_later_uploads_are_accepted_again(client, settings):
