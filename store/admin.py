@@ -38,6 +38,24 @@ class StoreAdmin(StoreScopedAdmin):
     search_fields = ["code", "name", "contact_name", "contact_phone"]
     date_hierarchy = "created_at"
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "daily_export_owner":  # only accounts the editor may see
+            kwargs["queryset"] = _visible_users(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        """An owner the editor may not see (a superuser) stays, shown but not offered."""
+        owner = obj and obj.daily_export_owner
+        if owner and not _visible_users(request.user).filter(pk=owner.pk).exists():
+            return [*super().get_readonly_fields(request, obj), "daily_export_owner"]
+        return super().get_readonly_fields(request, obj)
+
+
+def _visible_users(user):
+    from user.selectors import visible_users  # the accounts' rule lives with them (user → store)
+
+    return visible_users(user=user)
+
 
 class OrderItemInline(admin.TabularInline):
     model = OrderItem

@@ -313,3 +313,17 @@ def test_only_callers_with_the_user_permissions_may_upload_a_user_sheet(world, c
         "/api/jobs/import/", {"kind": "user", "file": SimpleUploadedFile("u.csv", body)}
     )
     assert response.status_code == USER_IMPORT.get(caller, 202)
+
+
+def test_the_store_form_offers_only_accounts_its_editor_may_see(world):
+    client = _client(world, "store_admin")
+    page = client.get(f"/admin/store/store/{world.store_a.pk}/change/")
+    offered = {
+        user.username
+        for user in page.context["adminform"].form.fields["daily_export_owner"].queryset
+    }
+    assert offered == {"user_a", "admin_a", "op_a", "shared", "auditor_a"}
+    world.store_a.daily_export_owner = world.users["root_a"]
+    world.store_a.save()
+    page = client.get(f"/admin/store/store/{world.store_a.pk}/change/")
+    assert "daily_export_owner" not in page.context["adminform"].form.fields  # shown, not offered
