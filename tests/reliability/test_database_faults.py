@@ -109,6 +109,7 @@ def test_a_full_sqlite_database_fails_the_job_saying_so_after_a_few_tries(
     real_run_import = importer.run_import
     monkeypatch.setattr(importer, "run_import", lambda *a: tries.append(1) or real_run_import(*a))
     with connection.cursor() as cursor:
+        cursor.execute("VACUUM")  # no free pages left from earlier tests to fill first
         pages = cursor.execute("PRAGMA page_count").fetchone()[0]
         cursor.execute(f"PRAGMA max_page_count = {pages + 400}")  # room for a chunk or two
     try:
