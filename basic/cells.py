@@ -1,17 +1,10 @@
-"""Turning one cell into one value of its column, with a sentence when it cannot be done."""
+"""The sentence a user reads when a cell cannot become a value of its column."""
 
-import functools
-from collections.abc import Callable
-from datetime import tzinfo
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from utils import excel_values as v
-
-from .specs import Column
-
-LIST_SEPARATORS = (",", "，", "、", ";", "；")
 
 
 def problem_message(problem: v.ValueProblem, value: Any) -> str:
@@ -39,36 +32,3 @@ def problem_message(problem: v.ValueProblem, value: Any) -> str:
         "out_of_range": _("“%(value)s” is out of range") % {"value": shown},
     }
     return messages.get(problem.code, _("“%(value)s” is not valid") % {"value": shown})
-
-
-def split_list(value: Any) -> list[str]:
-    text = v.to_text(value)
-    if not text:
-        return []
-    for separator in LIST_SEPARATORS[1:]:
-        text = text.replace(separator, LIST_SEPARATORS[0])
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def converter_for(column: Column, tz: tzinfo) -> Callable[[Any], Any]:
-    """One function per column, built once per job: the hot path calls only this."""
-    t = column.type
-    if t == "text":
-        return functools.partial(v.to_text, max_length=column.max_length)
-    if t == "code":
-        return functools.partial(v.to_code, max_length=column.max_length)
-    if t == "int":
-        return functools.partial(v.to_int, minimum=column.minimum)
-    if t == "decimal":
-        return functools.partial(v.to_decimal, places=column.places, minimum=column.minimum)
-    if t == "datetime":
-        return functools.partial(v.to_datetime, tz=tz)
-    if t == "date":
-        return v.to_date
-    if t == "bool":
-        return v.to_bool
-    if t == "choice":
-        return v.choice_converter(column.choice_labels())
-    if t == "list":
-        return split_list
-    raise ValueError(f"no converter for column type {t!r}")

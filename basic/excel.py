@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from .cell_types import CHOICE, CODE, DECIMAL, TEXT
 from .models import ActiveStatus, LogisticsCompany, Product, Warehouse
 from .specs import Column, register
 from .upsert import FlatModelSpec
@@ -10,14 +11,12 @@ from .upsert import FlatModelSpec
 SKU_CODE = Column(
     "sku_code",
     "商品编码",
-    "code",
-    required=True,
-    max_length=64,
+    CODE,
     aliases=("SKU", "SKU编码", "商家编码", "货号"),
     example="SKU0001",
 )
 STATUS = Column(
-    "status", "状态", "choice", choices=ActiveStatus, aliases=("是否启用",), example="启用"
+    "status", "状态", CHOICE, choices=ActiveStatus, aliases=("是否启用",), example="启用"
 )
 
 
@@ -35,27 +34,24 @@ class ProductSpec(FlatModelSpec):
         Column(
             "name",
             "商品名称",
-            "text",
-            required=True,
-            max_length=200,
+            TEXT,
             aliases=("名称", "品名", "product_name"),
             example="赣南脐橙 5kg装",
         ),
         Column(
             "barcode",
             "条码",
-            "code",
-            max_length=64,
+            CODE,
             aliases=("条形码", "69码"),
             example="6900000000017",
         ),
-        Column("spec", "规格", "text", max_length=100, aliases=("规格型号",), example="5kg装"),
-        Column("unit", "单位", "text", max_length=20, example="箱"),
+        Column("spec", "规格", TEXT, aliases=("规格型号",), example="5kg装"),
+        Column("unit", "单位", TEXT, example="箱"),
         Column(
-            "weight", "重量(kg)", "decimal", places=3, minimum=0, aliases=("重量",), example="5.2"
+            "weight", "重量(kg)", DECIMAL, places=3, minimum=0, aliases=("重量",), example="5.2"
         ),
-        Column("price", "售价", "decimal", minimum=0, aliases=("价格", "销售价"), example="59.90"),
-        Column("cost", "成本价", "decimal", minimum=0, aliases=("成本",), example="32.00"),
+        Column("price", "售价", DECIMAL, minimum=0, aliases=("价格", "销售价"), example="59.90"),
+        Column("cost", "成本价", DECIMAL, minimum=0, aliases=("成本",), example="32.00"),
         STATUS,
     )
 
@@ -73,26 +69,21 @@ class WarehouseSpec(FlatModelSpec):
         Column(
             "code",
             "仓库编码",
-            "code",
-            required=True,
-            max_length=32,
+            CODE,
             aliases=("warehouse_code",),
             example="WH-SH",
         ),
         Column(
             "name",
             "仓库名称",
-            "text",
-            required=True,
-            max_length=100,
+            TEXT,
             aliases=("warehouse_name", "仓库"),
             example="上海嘉定仓",
         ),
         Column(
             "address",
             "地址",
-            "text",
-            max_length=255,
+            TEXT,
             aliases=("仓库地址",),
             example="上海市嘉定区安亭镇墨玉南路888号",
         ),
@@ -113,18 +104,14 @@ class LogisticsSpec(FlatModelSpec):
         Column(
             "code",
             "物流公司编码",
-            "code",
-            required=True,
-            max_length=32,
+            CODE,
             aliases=("logistics_code", "快递公司编码", "承运商编码"),
             example="SF",
         ),
         Column(
             "name",
             "物流公司名称",
-            "text",
-            required=True,
-            max_length=100,
+            TEXT,
             aliases=("logistics_name", "快递公司", "物流公司"),
             example="顺丰速运",
         ),

@@ -6,13 +6,12 @@ memory stays flat on MySQL too, and streamed into the writer. The file goes to t
 storage only once it is complete: a worker killed half-way leaves nothing to download.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.test import RequestFactory
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from loguru import logger
@@ -24,11 +23,10 @@ from .claims import Claim
 from .job_errors import JobRefused
 from .models import FileJob, JobStatus
 from .sheet_templates import header_text
-from .specs import Column, ImportSpec, get_spec
+from .specs import ImportSpec, get_spec
 
 BATCH_ROWS = 2000
 FORMATS = ("xlsx", "xls", "csv")
-COLUMN_KINDS = {"int": "int", "decimal": "decimal", "datetime": "datetime", "date": "date"}
 
 job_log = logger.bind(concern="file")
 
@@ -37,9 +35,8 @@ def listed_queryset(*, spec: ImportSpec, user, filters: dict, ids: list | None =
     """What the kind's admin changelist lists for ``user`` with these query parameters."""
     from django.contrib.admin.options import IncorrectLookupParameters
 
-    model_admin = admin.site._registry[spec.model]
-    request = RequestFactory().get("/", {k: v for k, v in filters.items() if v not in (None, "")})
-    request.user = user
+    model_admin = admin.site.get_model_admin(spec.model)
+    request = _list_request(user, filters)
     try:
         changelist = model_admin.get_changelist_instance(request)
     except IncorrectLookupParameters as exc:
@@ -50,24 +47,22 @@ def listed_queryset(*, spec: ImportSpec, user, filters: dict, ids: list | None =
     return queryset
 
 
-def _cell_formatter(column: Column, tz) -> Callable[[Any], Any]:
-    """Values as the import reads them back: labels for choices, local times, yes/no."""
-    if column.type == "choice":
-        labels = {value: str(label) for value, label in column.choices.choices}
-        return lambda value: labels.get(value, value)
-    if column.type == "datetime":
-        return lambda value: timezone.localtime(value, tz).replace(tzinfo=None) if value else None
-    if column.type == "bool":
-        yes, no = _("Yes"), _("No")
-        return lambda value: None if value is None else (yes if value else no)
-    if column.type == "list":
-        return lambda value: "、".join(value or ())
-    return lambda value: value
+def _list_request(user, filters: dict) -> HttpRequest:
+    """The GET of the admin list with these query parameters, as ``user`` would send it."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = "/"
+    request.GET = QueryDict(mutable=True)
+    for name, value in filters.items():
+        if value not in (None, ""):
+            request.GET.setlist(name, value if isinstance(value, list) else [value])
+    request.user = user
+    return request
 
 
 def export_batches(spec: ImportSpec, listed: QuerySet, tz) -> Iterator[list[list]]:
     """Rows in column order, ``BATCH_ROWS`` at a time, by ascending primary key."""
-    formatters = [_cell_formatter(column, tz) for column in spec.columns]
+    formatters = [column.formatter(tz) for column in spec.columns]
     for batch in spec.export_values(listed, BATCH_ROWS):
         yield [
             [fmt(value) for fmt, value in zip(formatters, values, strict=True)] for values in batch
@@ -97,8 +92,7 @@ def run_export(job: FileJob, claim: Claim) -> None:
         raise claim.lost()
     tz = timezone.get_current_timezone()
     columns = [
-        ColumnFormat(header_text(column), kind=COLUMN_KINDS.get(column.type, "text"))
-        for column in spec.columns
+        ColumnFormat(header_text(column), kind=column.type.writer_kind) for column in spec.columns
     ]
     processed = 0
     with scratch.temporary_folder("export-") as folder:

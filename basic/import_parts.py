@@ -35,7 +35,6 @@ from utils.excel_read import CellError
 from utils.get_host_ip import get_ip
 
 from . import job_files, scratch
-from .cells import converter_for
 from .claims import Claim
 from .importer import (
     CHUNK_ROWS,
@@ -134,10 +133,10 @@ class _Dealer:
         by_key = {column.key: position for position, column in header.columns.items()}
         # the group (order) decides the one-task path's cuts; the identity picks the part
         self.group_cells = [
-            (by_key[key], converter_for(spec.columns_by_key[key], tz)) for key in spec.group_by
+            (by_key[key], spec.columns_by_key[key].converter(tz)) for key in spec.group_by
         ]
         self.identity_cells = [
-            (by_key[key], converter_for(spec.columns_by_key[key], tz)) for key in spec.key
+            (by_key[key], spec.columns_by_key[key].converter(tz)) for key in spec.key
         ]
         self.paths = [folder / f"part-{n}.jsonl.gz" for n in range(parts)]
         self.counts = [0] * parts

@@ -25,7 +25,7 @@ from utils.excel_values import normalize_header
 from utils.xlsx_stream import column_letters
 
 from . import job_files
-from .cells import converter_for, problem_message
+from .cells import problem_message
 from .claims import Claim
 from .job_errors import JobRefused
 from .models import FileJob, ImportKeys, ImportMode, ImportRowError, JobStatus
@@ -187,7 +187,7 @@ def convert_rows(
     """Rows with their cells converted; blank rows and rows up to ``after`` skipped."""
     converters = []
     for position, column in columns.items():
-        convert = converter_for(column, ctx.tz)
+        convert = column.converter(ctx.tz)
         blank_is_none = convert(None) is None  # then an empty cell needs no call
         converters.append((position, column, column.key, convert, blank_is_none))
     required = [c for c in ctx.spec.columns if c.required]

@@ -6,23 +6,10 @@ import xlsxwriter
 import xlwt
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from utils.excel_config import set_excel_style
 
 from .specs import Column, ImportSpec
-
-TYPE_LABELS = {  # translated when the template is built, in the user's language
-    "text": gettext_noop("Text"),
-    "code": gettext_noop("Code (kept as text)"),
-    "int": gettext_noop("Whole number"),
-    "decimal": gettext_noop("Number"),
-    "datetime": gettext_noop("Date and time, e.g. 2026-11-24 10:30"),
-    "date": gettext_noop("Date, e.g. 2026-11-24"),
-    "bool": gettext_noop("Yes/No (是/否)"),
-    "choice": gettext_noop("One of the allowed values"),
-    "list": gettext_noop("List separated by , ， 、 or ;"),
-}
 
 
 def header_text(column: Column) -> str:
@@ -55,7 +42,7 @@ def _explanations(spec: ImportSpec) -> list[list[str]]:
                 header_text(column),
                 column.key,
                 _("Yes") if column.required else _("No"),
-                " ".join(filter(None, [_(TYPE_LABELS[column.type]), limits])),
+                " ".join(filter(None, [_(column.type.label), limits])),
                 allowed,
                 "、".join(column.aliases),
             ]

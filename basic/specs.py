@@ -1,40 +1,57 @@
 """How a kind of sheet is described: its columns, its natural key, who may use it.
 
-Each app declares its kinds in its ``excel.py`` and registers them here; the engine
-(``basic.importer``, ``basic.exporter``) works from these declarations and never names a
-kind. A spec's ``write`` is the only kind-specific code on the import path.
+Each app declares its kinds in its ``excel.py``, imported by its ``AppConfig.ready``,
+and registers them here; the engine (``basic.importer``, ``basic.exporter``) works from
+these declarations and never names a kind. A spec's ``write`` is the only kind-specific
+code on the import path.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 
 from utils.excel_values import normalize_header
 
+from .cell_types import TEXT, CellType
+
 SHOWN_VALUE_LENGTH = 200
-COLUMN_TYPES = ("text", "code", "int", "decimal", "datetime", "date", "bool", "choice", "list")
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a kind's sheet.
+
+    ``required`` and ``max_length`` (of text and codes) come from the model field of the
+    same name in the spec's ``field_models`` unless the column says otherwise; a column
+    that names another model's value (a store code on an order) takes its length from
+    ``source``, a (model, field name) pair.
+    """
+
     key: str  # the English column key: the contract of the file format
     header: str  # the Chinese header written in templates and exports
-    type: str = "text"
-    required: bool = False
+    type: CellType = TEXT
+    required: bool | None = None
     max_length: int | None = None
     choices: Any = None  # a TextChoices class
+    source: tuple[Any, str] | None = None  # (model, field name)
     aliases: tuple[str, ...] = ()
     minimum: Any = None
     places: int = 2
     example: Any = None
     help: str | Promise = ""
 
-    def __post_init__(self):
-        assert self.type in COLUMN_TYPES, self.type
+    def converter(self, tz) -> Callable[[Any], Any]:
+        """Reads one cell of this column into its value (``ValueProblem`` if it cannot)."""
+        return self.type.converter(self, tz)
+
+    def formatter(self, tz) -> Callable[[Any], Any]:
+        """Writes one stored value of this column as the import reads it back."""
+        return self.type.formatter(self, tz)
 
     def header_names(self) -> set[str]:
         """Every header this column answers to, normalized for matching."""
@@ -97,9 +114,32 @@ class ImportSpec:
     export_permissions: ClassVar[Sequence[str]] = ()
     group_by: ClassVar[Sequence[str]] = ()  # rows sharing these values are written together
     export_paths: ClassVar[dict[str, str]] = {}  # column key → values_list path, if not the key
+    # models whose fields the columns are (default: ``model``), for required and max_length
+    field_models: ClassVar[Sequence[type[models.Model]]] = ()
 
     def __init__(self):
+        self.columns = tuple(self._bound(column) for column in self.columns)
         self.columns_by_key = {column.key: column for column in self.columns}
+
+    def _bound(self, column: Column) -> Column:
+        """The column with what its model field says filled in (see ``Column``)."""
+        own = next(
+            (
+                model._meta.get_field(column.key)
+                for model in self.field_models or (self.model,)
+                if _has_field(model, column.key)
+            ),
+            None,
+        )
+        source = column.source
+        model_field = own or (source and source[0]._meta.get_field(source[1]))
+        required = column.required
+        if required is None:
+            required = bool(own and not own.blank and not own.has_default())
+        max_length = column.max_length
+        if max_length is None and model_field and column.type.has_length:
+            max_length = model_field.max_length
+        return replace(column, required=required, max_length=max_length)
 
     def prepare(self, ctx) -> None:
         """Called once per job before the first chunk (load caches, check the file)."""
@@ -136,6 +176,14 @@ class ImportSpec:
         return tuple(row.values.get(key) for key in self.group_by) if self.group_by else None
 
 
+def _has_field(model: type[models.Model], name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
 _REGISTRY: dict[str, ImportSpec] = {}
 
 
@@ -145,20 +193,12 @@ def register(spec_class: type[ImportSpec]) -> type[ImportSpec]:
 
 
 def get_spec(kind: str) -> ImportSpec | None:
-    _load_all_specs()
     return _REGISTRY.get(kind)
 
 
 def all_specs() -> list[ImportSpec]:
-    _load_all_specs()
+    """Every kind, registered by its app's ``excel`` module in ``AppConfig.ready``."""
     return list(_REGISTRY.values())
-
-
-def _load_all_specs() -> None:
-    from django.utils.module_loading import autodiscover_modules
-
-    if not _REGISTRY:
-        autodiscover_modules("excel")
 
 
 def user_may(user, permissions: Iterable[str]) -> bool:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from basic.cell_types import CHOICE, CODE, DATETIME, DECIMAL, INT, TEXT
 from basic.excel import SKU_CODE
 from basic.fast_insert import insert_objects, insert_records
 from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
@@ -54,39 +55,33 @@ class StoreSpec(FlatModelSpec):
         Column(
             "code",
             "店铺编码",
-            "code",
-            required=True,
-            max_length=32,
+            CODE,
             aliases=("store_code",),
             example="TB001",
         ),
         Column(
             "name",
             "店铺名称",
-            "text",
-            required=True,
-            max_length=100,
+            TEXT,
             aliases=("store_name", "店铺"),
             example="鲜果优选淘宝店",
         ),
         Column(
             "platform",
             "平台",
-            "choice",
-            required=True,
+            CHOICE,
             choices=Platform,
             aliases=("渠道", "销售平台"),
             example="淘宝",
         ),
         Column(
-            "status", "状态", "choice", choices=StoreStatus, aliases=("店铺状态",), example="营业中"
+            "status", "状态", CHOICE, choices=StoreStatus, aliases=("店铺状态",), example="营业中"
         ),
-        Column("contact_name", "联系人", "text", max_length=50, example="王店长"),
+        Column("contact_name", "联系人", TEXT, example="王店长"),
         Column(
             "contact_phone",
             "联系电话",
-            "code",
-            max_length=32,
+            CODE,
             aliases=("电话", "手机号"),
             example="13800138000",
         ),
@@ -134,109 +129,101 @@ class OrderSpec(ImportSpec):
     model = Order
     key = ("store_code", "platform_order_no", "sku_code")
     group_by = ("store_code", "platform_order_no")
+    field_models = (Order, OrderItem)
     import_permissions = ("store.add_order", "store.change_order")
     export_permissions = ("store.view_order",)
     columns = (
         Column(
             "store_code",
             "店铺编码",
-            "code",
+            CODE,
             required=True,
-            max_length=32,
+            source=(Store, "code"),
             aliases=("店铺代码",),
             example="TB001",
         ),
         Column(
             "platform_order_no",
             "平台订单号",
-            "code",
-            required=True,
-            max_length=64,
+            CODE,
             aliases=("订单号", "订单编号", "外部订单号", "order_no"),
             example="TB20261124000001",
         ),
         Column(
-            "status", "订单状态", "choice", choices=OrderStatus, aliases=("状态",), example="已付款"
+            "status", "订单状态", CHOICE, choices=OrderStatus, aliases=("状态",), example="已付款"
         ),
         Column(
             "buyer_name",
             "买家姓名",
-            "text",
-            max_length=100,
+            TEXT,
             aliases=("收货人", "收件人", "买家"),
             example="张三",
         ),
         Column(
             "buyer_phone",
             "买家电话",
-            "code",
-            max_length=32,
+            CODE,
             aliases=("收货人电话", "收件人电话", "手机号", "联系电话"),
             example="13800138000",
         ),
-        Column("province", "省份", "text", max_length=32, aliases=("省",), example="上海市"),
-        Column("city", "城市", "text", max_length=32, aliases=("市",), example="上海市"),
-        Column("district", "区县", "text", max_length=32, aliases=("区", "县"), example="浦东新区"),
+        Column("province", "省份", TEXT, aliases=("省",), example="上海市"),
+        Column("city", "城市", TEXT, aliases=("市",), example="上海市"),
+        Column("district", "区县", TEXT, aliases=("区", "县"), example="浦东新区"),
         Column(
             "address",
             "详细地址",
-            "text",
-            max_length=255,
+            TEXT,
             aliases=("地址", "收货地址"),
             example="张江路 88 号 3 楼",
         ),
-        Column("freight", "运费", "decimal", minimum=0, aliases=("邮费",), example="6.00"),
+        Column("freight", "运费", DECIMAL, minimum=0, aliases=("邮费",), example="6.00"),
         Column(
             "ordered_at",
             "下单时间",
-            "datetime",
+            DATETIME,
             aliases=("创建时间", "订单时间"),
             example="2026-11-24 10:30:00",
         ),
         Column(
-            "paid_at", "付款时间", "datetime", aliases=("支付时间",), example="2026-11-24 10:31:00"
+            "paid_at", "付款时间", DATETIME, aliases=("支付时间",), example="2026-11-24 10:31:00"
         ),
         Column(
             "warehouse_code",
             "仓库编码",
-            "code",
-            max_length=32,
+            CODE,
+            source=(Warehouse, "code"),
             aliases=("发货仓库编码",),
             example="WH-SH",
         ),
         Column(
             "logistics_code",
             "物流公司编码",
-            "code",
-            max_length=32,
+            CODE,
+            source=(LogisticsCompany, "code"),
             aliases=("快递公司编码", "承运商编码"),
             example="SF",
         ),
         Column(
             "tracking_no",
             "运单号",
-            "code",
-            max_length=64,
+            CODE,
             aliases=("快递单号", "物流单号"),
             example="SF1234567890",
         ),
-        Column(
-            "remark", "备注", "text", max_length=500, aliases=("订单备注", "买家留言"), example=""
-        ),
+        Column("remark", "备注", TEXT, aliases=("订单备注", "买家留言"), example=""),
         SKU_CODE,
         Column(
             "product_name",
             "商品名称",
-            "text",
-            max_length=200,
+            TEXT,
             aliases=("名称", "品名"),
             example="赣南脐橙 5kg装",
         ),
         Column(
             "quantity",
             "数量",
-            "int",
-            required=True,
+            INT,
+            required=True,  # the model has a default; a file must say
             minimum=0,
             aliases=("购买数量", "件数"),
             example=2,
@@ -244,7 +231,7 @@ class OrderSpec(ImportSpec):
         Column(
             "unit_price",
             "单价",
-            "decimal",
+            DECIMAL,
             required=True,
             minimum=0,
             aliases=("价格", "商品单价", "售价"),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from basic.cell_types import BOOL, CODE, LIST, TEXT
 from basic.models import ImportMode
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
 from store.selectors import store_not_yours, visible_stores
@@ -32,45 +33,40 @@ class UserSpec(ImportSpec):
         Column(
             "username",
             "用户名",
-            "code",
-            required=True,
-            max_length=150,
+            CODE,
             aliases=("账号", "登录名"),
             example="zhangsan",
         ),
         Column(
             "display_name",
             "姓名",
-            "text",
-            max_length=50,
+            TEXT,
             aliases=("显示名称", "名字"),
             example="张三",
         ),
         Column(
             "phone",
             "手机号",
-            "code",
-            max_length=32,
+            CODE,
             aliases=("电话", "手机"),
             example="13800138000",
         ),
         Column(
             "email",
             "邮箱",
-            "text",
-            max_length=254,
+            TEXT,
             aliases=("电子邮箱", "email地址"),
             example="zhangsan@example.com",
         ),
         Column(
             "store_codes",
             "负责店铺",
-            "list",
+            LIST,
             aliases=("店铺编码", "店铺", "stores"),
             example="TB001",
         ),
-        Column("groups", "角色", "list", aliases=("用户组", "权限组", "roles"), example="运营"),
-        Column("is_active", "是否启用", "bool", aliases=("启用", "active"), example="是"),
+        Column("groups", "角色", LIST, aliases=("用户组", "权限组", "roles"), example="运营"),
+        Column("is_active", "是否启用", BOOL, aliases=("启用", "active"), example="是"),
     )
 
     def export_values(self, listed, size):
