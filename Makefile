@@ -21,8 +21,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 migrate: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 
+# The laptop's secret key, kept under OMS_VAR_DIR (settings.py only reads it).
+VAR_DIR := $(or $(OMS_VAR_DIR),var)
+$(VAR_DIR)/secret_key: | $(VENV)/bin/python
+	@mkdir -p $(VAR_DIR)
+	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
 # Web, one Celery worker and Celery beat on the embedded defaults; Ctrl-C stops all.
-run: migrate
+run: migrate $(VAR_DIR)/secret_key
 	$(PY) manage.py seed_demo
 	@echo "OMS back office: http://127.0.0.1:$(PORT)/admin/"
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile

@@ -7,4 +7,10 @@ class BasicConfig(AppConfig):
     verbose_name = _("Base data")
 
     def ready(self):
+        from django.conf import settings
+
+        from oms_conf.local_state import make_local_folders
+
         from . import excel  # noqa: F401  registers this app's kinds of sheet
+
+        make_local_folders(settings)

@@ -53,11 +53,9 @@ def job_files_expire(*, now=None) -> dict[str, int]:
 
 def log_files_expire(*, now: float | None = None) -> int:
     """Log files under OMS_LOG_DIR not written to for OMS_LOG_RETENTION_DAYS."""
-    from oms_conf import oms_log
-
-    cutoff = (now or time.time()) - oms_log.RETENTION_DAYS * 86400
+    cutoff = (now or time.time()) - settings.LOG_RETENTION_DAYS * 86400
     removed = 0
-    for path in oms_log.LOG_DIR.glob("*/*.log"):
+    for path in settings.LOG_DIR.glob("*/*.log"):
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1

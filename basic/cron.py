@@ -6,9 +6,8 @@ turn into a non-zero exit by the project's ``crontab run`` (basic/cron_runner.py
 
 from loguru import logger
 
-from utils.get_host_ip import get_ip
-
 from .cleanup import job_files_expire, log_files_expire
+from .host import host_ip
 from .scratch import remove_abandoned
 
 cron_log = logger.bind(concern="crontab")
@@ -16,14 +15,14 @@ cron_log = logger.bind(concern="crontab")
 
 def heartbeat() -> None:
     """One line a minute: the simplest proof that cron runs on this host."""
-    cron_log.info("cron heartbeat host={}", get_ip())
+    cron_log.info("cron heartbeat host={}", host_ip())
 
 
 def expire_job_files() -> None:
     deleted = job_files_expire()
     temp = remove_abandoned()  # scratch folders of processes that died on this host
-    cron_log.info("expired job files host={} deleted={} temporary={}", get_ip(), deleted, temp)
+    cron_log.info("expired job files host={} deleted={} temporary={}", host_ip(), deleted, temp)
 
 
 def expire_logs() -> None:
-    cron_log.info("expired log files host={} deleted={}", get_ip(), log_files_expire())
+    cron_log.info("expired log files host={} deleted={}", host_ip(), log_files_expire())

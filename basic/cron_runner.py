@@ -14,7 +14,7 @@ from importlib import import_module
 from django_crontab.crontab import Crontab
 from loguru import logger
 
-from utils.get_host_ip import get_ip
+from .host import host_ip
 
 cron_log = logger.bind(concern="crontab")
 
@@ -38,12 +38,16 @@ def cron_job_run(job_hash: str) -> bool:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            cron_log.warning("cron job {} still running on {}: this run is skipped", name, get_ip())
+            cron_log.warning(
+                "cron job {} still running on {}: this run is skipped",
+                name,
+                host_ip(),
+            )
             return False
         module_path, function_name = name.rsplit(".", 1)
         try:
             getattr(import_module(module_path), function_name)(*args, **kwargs)
         except Exception as exc:
-            cron_log.exception("cron job {} failed on {}", name, get_ip())
+            cron_log.exception("cron job {} failed on {}", name, host_ip())
             raise CronJobFailed(f"cron job {name} failed: {exc}") from exc
     return True

@@ -32,10 +32,10 @@ from loguru import logger
 
 from utils import excel_values
 from utils.excel_read import CellError
-from utils.get_host_ip import get_ip
 
 from . import job_files, scratch
 from .claims import Claim
+from .host import host_ip
 from .importer import (
     CHUNK_ROWS,
     Header,
@@ -311,7 +311,7 @@ def _claim(part_id: int, worker: str) -> ImportPart | None:
         status=PartStatus.RUNNING,
         attempts=F("attempts") + 1,
         heartbeat_at=now,
-        host=get_ip(),
+        host=host_ip(),
         worker=worker,
     )
     if not claimed:

@@ -13,10 +13,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from loguru import logger
 
-from utils.get_host_ip import get_ip
-
 from .claims import Claim
 from .faults import database_full_message, is_database_full, is_storage_fault, storage_full_message
+from .host import host_ip
 from .job_errors import JobRefused, JobTakenOver, RunStopped
 from .models import FileJob, JobDirection, JobStatus
 
@@ -157,7 +156,7 @@ def _claim(job_id: int, worker: str) -> int:
         status=JobStatus.RUNNING,
         started_at=now,
         heartbeat_at=now,
-        host=get_ip(),
+        host=host_ip(),
         worker=worker,
         attempts=F("attempts") + 1,
         message="",
@@ -307,7 +306,7 @@ def run_guarded(*, job: FileJob, claim: Claim, label: str, body: Callable[[], No
                 job_log.error("{} stopped: the database is full: {}", label, exc)
                 job_fail(claim=claim, message=database_full_message())
                 return
-            job_log.warning("{} lost the database on {}: {}", label, get_ip(), exc)
+            job_log.warning("{} lost the database on {}: {}", label, host_ip(), exc)
             connection.close()
             raise DatabaseUnavailable(job.pk) from exc
         except Exception as exc:
@@ -315,7 +314,7 @@ def run_guarded(*, job: FileJob, claim: Claim, label: str, body: Callable[[], No
                 job_log.error("{} stopped: storage full or unavailable: {}", label, exc)
                 job_fail(claim=claim, message=storage_full_message(exc))
                 return
-            job_log.exception("{} failed on {}", label, get_ip())
+            job_log.exception("{} failed on {}", label, host_ip())
             job_fail_unexpected(claim=claim)
             raise
         finally:

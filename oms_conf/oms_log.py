@@ -10,25 +10,12 @@ on its own.
 
 import inspect
 import logging
-import os
 import sys
 from pathlib import Path
 
 from loguru import logger
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-_log_dir = Path(os.environ.get("OMS_LOG_DIR", "logs"))
-LOG_DIR = _log_dir if _log_dir.is_absolute() else BASE_DIR / _log_dir
-
 CONCERNS = ("web", "celery", "crontab", "file")
-web_log = LOG_DIR / "web" / "web_{time:YYYY-MM-DD}.log"
-celery_log = LOG_DIR / "celery" / "celery_{time:YYYY-MM-DD}.log"
-crontab_log = LOG_DIR / "crontab" / "crontab_{time:YYYY-MM-DD}.log"
-file_log = LOG_DIR / "file" / "file_{time:YYYY-MM-DD}.log"
-LOG_PATHS = {"web": web_log, "celery": celery_log, "crontab": crontab_log, "file": file_log}
-
-RETENTION_DAYS = int(os.environ.get("OMS_LOG_RETENTION_DAYS", "30"))
-LEVEL = os.environ.get("OMS_LOG_LEVEL", "INFO")
 FORMAT = (
     "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {process} | {extra[concern]} | "
     "{name}:{function}:{line} - {message}"
@@ -55,23 +42,31 @@ def _only(concern: str):
     return lambda record: record["extra"].get("concern") == concern
 
 
-def configure(default_concern: str = "web") -> None:
-    """Install the sinks once per process; calling again with another default switches it."""
+def log_path(log_dir: Path, concern: str) -> Path:
+    """The file of ``concern`` under ``log_dir``, by day: ``web/web_2026-12-02.log``."""
+    return Path(log_dir) / concern / f"{concern}_{{time:YYYY-MM-DD}}.log"
+
+
+def configure(
+    default_concern: str, *, log_dir: Path, level: str = "INFO", retention_days: int = 30
+) -> None:
+    """Install the sinks once per process (settings.py calls this with OMS_LOG_* values);
+    calling again with another default concern switches it."""
     global _configured_concern
     if _configured_concern == default_concern:
         return
     logger.remove()
     logger.configure(extra={"concern": default_concern})
     # diagnose=False: tracebacks must not print variable values (passwords, personal data).
-    logger.add(sys.stderr, level=LEVEL, format=FORMAT, diagnose=False)
-    for concern, path in LOG_PATHS.items():
+    logger.add(sys.stderr, level=level, format=FORMAT, diagnose=False)
+    for concern in CONCERNS:
         logger.add(
-            str(path),
-            level=LEVEL,
+            str(log_path(log_dir, concern)),
+            level=level,
             format=FORMAT,
             filter=_only(concern),
             rotation="00:00",
-            retention=f"{RETENTION_DAYS} days",
+            retention=f"{retention_days} days",
             encoding="utf-8",
             diagnose=False,
         )

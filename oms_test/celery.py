@@ -17,9 +17,16 @@ app.autodiscover_tasks()
 @setup_logging.connect
 def _use_loguru(**kwargs):
     """Workers and beat log through loguru into logs/celery/, not Celery's own handlers."""
+    from django.conf import settings
+
     from oms_conf import oms_log
 
-    oms_log.configure(default_concern="celery")
+    oms_log.configure(
+        "celery",
+        log_dir=settings.LOG_DIR,
+        level=settings.LOG_LEVEL,
+        retention_days=settings.LOG_RETENTION_DAYS,
+    )
 
 
 @worker_init.connect
@@ -45,7 +52,11 @@ def _remove_abandoned_scratch(**kwargs):
 @app.task(bind=True, ignore_result=False)
 def debug_task(self):
     """Log the request and say where it ran: the simplest proof that a worker is alive."""
-    from utils.get_host_ip import get_ip
+    from basic.host import host_ip
 
     logger.info("debug_task request: {!r}", self.request)
-    return {"task_id": self.request.id, "hostname": self.request.hostname, "ip": get_ip()}
+    return {
+        "task_id": self.request.id,
+        "hostname": self.request.hostname,
+        "ip": host_ip(),
+    }

@@ -27,17 +27,18 @@ def env_path(name: str, default: Path) -> Path:
     return path if path.is_absolute() else BASE_DIR / path
 
 
+# This host's own state (SQLite file, embedded broker, scratch files, laptop secret):
+# folders are made where they are first used (oms_conf/local_state.py), not here.
 VAR_DIR = env_path("OMS_VAR_DIR", BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _laptop_secret_key() -> str:
-    """A random key kept under var/, so no secret ever lives in the repository."""
+    """The key `make run` keeps in var/secret_key (no secret lives in the repository); a
+    process started without one (a test, a one-off command) gets a key of its own."""
     key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    if key_file.exists():
+        return key_file.read_text().strip()
+    return secrets.token_urlsafe(50)
 
 
 DEBUG = env.bool("OMS_DEBUG", default=True)
@@ -102,7 +103,7 @@ WSGI_APPLICATION = "oms_test.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -166,7 +167,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("OMS_STATIC_ROOT", VAR_DIR / "static")
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 FILES_ROOT = env_path("OMS_FILES_ROOT", BASE_DIR / "files")
 # Temporary files of running jobs on this host (basic/scratch.py): local disk, per host.
 SCRATCH_DIR = env_path("OMS_SCRATCH_DIR", VAR_DIR / "scratch")
@@ -211,6 +211,10 @@ if S3_BUCKET:
 # streaming through the app (after the same permission check).
 S3_PRESIGNED_DOWNLOADS = bool(S3_BUCKET) and env.bool("OMS_S3_PRESIGNED_DOWNLOADS", default=False)
 MAX_UPLOAD_MB = env.int("OMS_MAX_UPLOAD_MB", default=50)
+# The address this host reports as its own (behind NAT); detected when empty.
+HOST_IP = env.str("OMS_HOST_IP", default="")
+# The password of the demo accounts seed_demo creates; generated and printed when empty.
+DEMO_PASSWORD = env.str("OMS_DEMO_PASSWORD", default="")
 # A small .xlsx may expand enormously (zip bomb): refused before any reader expands it.
 MAX_XLSX_UNCOMPRESSED_MB = env.int("OMS_MAX_XLSX_UNCOMPRESSED_MB", default=1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -357,16 +361,18 @@ CRONTAB_COMMAND_PREFIX = " ".join(
     for name, value in sorted(os.environ.items())
     if name.startswith("OMS_") and not name.startswith("OMS_TEST_")
 )
-CRON_OUTPUT_LOG = oms_log.LOG_DIR / "crontab" / "cron-output.log"
+LOG_DIR = env_path("OMS_LOG_DIR", BASE_DIR / "logs")
+LOG_LEVEL = env.str("OMS_LOG_LEVEL", default="INFO")
+LOG_RETENTION_DAYS = env.int("OMS_LOG_RETENTION_DAYS", default=30)
+CRON_OUTPUT_LOG = LOG_DIR / "crontab" / "cron-output.log"
 CRONTAB_COMMAND_SUFFIX = f">> {shlex.quote(str(CRON_OUTPUT_LOG))} 2>&1"
 
 # Logging: loguru, configured once (oms_conf/oms_log.py) ---------------------------------
 
-LOG_DIR = oms_log.LOG_DIR
 LOGGING_CONFIG = None
 # Django switches the process to TIME_ZONE only after this module has run; the log files
 # are named by date, so switch first, or the first file of a day is named by the
 # machine's zone and the rest by TIME_ZONE.
 os.environ["TZ"] = TIME_ZONE
 time.tzset()
-oms_log.configure(default_concern="web")
+oms_log.configure("web", log_dir=LOG_DIR, level=LOG_LEVEL, retention_days=LOG_RETENTION_DAYS)

@@ -1,7 +1,6 @@
 """This host's IPv4 address, as other hosts on the network see it."""
 
 import ipaddress
-import os
 import socket
 
 # Any routable address works: connecting a UDP socket sends no packet, it only asks the
@@ -16,15 +15,14 @@ def _is_ipv4(value: str) -> bool:
         return False
 
 
-def get_ip() -> str:
+def get_ip(preferred: str = "") -> str:
     """Return this server's IPv4 address; never raises.
 
-    ``OMS_HOST_IP`` overrides; otherwise the address of the default route, then the
-    hostname's address, then ``127.0.0.1``.
+    ``preferred`` (the project passes ``OMS_HOST_IP``) wins; otherwise the address of the
+    default route, then the hostname's address, then ``127.0.0.1``.
     """
-    override = os.environ.get("OMS_HOST_IP", "").strip()
-    if override:
-        return override
+    if preferred.strip():
+        return preferred.strip()
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             probe.connect(_PROBE_ADDRESS)

@@ -83,14 +83,12 @@ def test_history_purge_removes_old_ended_jobs_with_their_files(settings):
     assert not job_files.job_storage().exists(part.payload_name)
 
 
-def test_log_files_past_retention_are_deleted(tmp_path, monkeypatch):
-    from oms_conf import oms_log
-
-    monkeypatch.setattr(oms_log, "LOG_DIR", tmp_path)
+def test_log_files_past_retention_are_deleted(tmp_path, settings):
+    settings.LOG_DIR = tmp_path
     (tmp_path / "web").mkdir()
     old, new = tmp_path / "web" / "web_2026-01-01.log", tmp_path / "web" / "web_2026-11-25.log"
     old.write_text("old"), new.write_text("new")
-    long_ago = time.time() - (oms_log.RETENTION_DAYS + 1) * 86400
+    long_ago = time.time() - (settings.LOG_RETENTION_DAYS + 1) * 86400
     os.utime(old, (long_ago, long_ago))
     assert cleanup.log_files_expire() == 1
     assert not old.exists() and new.exists()

@@ -35,6 +35,12 @@ def test_last_resort_is_loopback(monkeypatch):
     assert get_ip() == "127.0.0.1"
 
 
-def test_oms_host_ip_overrides(monkeypatch):
-    monkeypatch.setenv("OMS_HOST_IP", "10.1.2.3")
-    assert get_ip() == "10.1.2.3"
+def test_a_preferred_address_wins():
+    assert get_ip(" 10.1.2.3 ") == "10.1.2.3"
+
+
+def test_oms_host_ip_is_the_address_jobs_report(settings):
+    from basic.host import host_ip
+
+    settings.HOST_IP = "10.1.2.3"
+    assert host_ip() == "10.1.2.3"

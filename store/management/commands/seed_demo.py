@@ -1,5 +1,4 @@
-import os
-
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from store.demo import ADMIN_USERNAME, OPERATOR_USERNAME, demo_data_seed
@@ -15,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=300, help="demo orders to create")
 
     def handle(self, *args, orders, **options):
-        password = os.environ.get("OMS_DEMO_PASSWORD") or None
+        password = settings.DEMO_PASSWORD or None
         report = demo_data_seed(orders=orders, password=password)
         summary = ", ".join(f"{name} {count}" for name, count in report.created.items())
         self.stdout.write(f"Demo data: created {summary}.")
