@@ -285,17 +285,13 @@ if REDIS_URL:
         "settings": {"url": REDIS_URL, "default_timeout": 60 * 60},
     }
 else:
-    # Server-less broker: kombu's filesystem transport, shared by the processes of one
-    # machine through var/broker. The folders must exist before the first message.
-    for sub in ("queue", "control", "results", "once"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    # Server-less broker for one machine: the processes share BROKER_DIR through the
+    # filesystem transport of utils/filesystem_broker.py (kombu's own loses messages).
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "utils.filesystem_broker:Transport"
     CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
+        "broker_folder": str(BROKER_DIR),
         # One poll a second by default; 0.1 s starts a job about ten times sooner.
         "polling_interval": 0.1,
     }
