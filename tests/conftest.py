@@ -151,18 +151,50 @@ def worker_database_url(django_db_setup, django_db_blocker) -> str:
     return parts._replace(path=f"/{name}").geturl()
 
 
-@pytest.fixture(scope="session")
-def celery_worker(worker_database_url):
-    """One real `celery -A oms_test worker` process for the session, on the test database.
+class SharedWorker:
+    """The session's one real `celery -A oms_test worker`; a new one replaces it when it
+    dies, so that one crash fails one test and not every later test that needs a worker."""
 
-    Tests that use it must commit what the worker reads: mark them
+    def __init__(self, env: dict):
+        self.env = env
+        self.current = self._start()
+
+    def _start(self) -> WorkerProcess:
+        worker = WorkerProcess(self.env, "--concurrency", "1", "--hostname", "test-worker@%h")
+        worker.wait_ready()
+        return worker
+
+    def replace_if_dead(self) -> str:
+        """Empty while the worker lives; else why it died, after starting the next one."""
+        dead = self.current
+        if dead.proc.poll() is None:
+            return ""
+        self.current = self._start()
+        return (
+            f"the shared Celery worker (pid {dead.proc.pid}) exited with {dead.proc.returncode};"
+            f" its output is in {dead.log_path}; last lines:\n{dead.last_lines()}"
+        )
+
+
+@pytest.fixture(scope="session")
+def shared_worker(worker_database_url):
+    env = {**os.environ, "OMS_DATABASE_URL": worker_database_url, "PYTHONPATH": str(BASE_DIR)}
+    shared = SharedWorker(env)
+    yield shared
+    shared.current.stop()
+
+
+@pytest.fixture
+def celery_worker(shared_worker):
+    """A live worker process on the test database (the session's, checked before and after
+    each test). Tests that use it must commit what the worker reads: mark them
     ``django_db(transaction=True)``.
     """
-    env = {**os.environ, "OMS_DATABASE_URL": worker_database_url, "PYTHONPATH": str(BASE_DIR)}
-    worker = WorkerProcess(env, "--concurrency", "1", "--hostname", "test-worker@%h")
-    worker.wait_ready()
-    yield worker
-    worker.stop()
+    if death := shared_worker.replace_if_dead():
+        pytest.fail(f"{death}\n(it died before this test; the next test gets a new worker)")
+    yield shared_worker.current
+    if death := shared_worker.replace_if_dead():
+        pytest.fail(f"{death}\n(it died during this test; the next test gets a new worker)")
 
 
 @pytest.fixture

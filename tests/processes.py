@@ -64,7 +64,8 @@ class CeleryProcess:
     ready_marker = " ready."
 
     def __init__(self, env: dict, *args: str, prefix: tuple[str, ...] = ()):
-        """``prefix``: a command to run it under, e.g. ``ip netns exec NAME``."""
+        """``prefix``: a command to run it under, e.g. ``ip netns exec NAME``. Its output
+        is kept in ``processes/`` of the process's log folder, to be read after a failure."""
         self.output: list[str] = []
         self.proc = subprocess.Popen(
             [*prefix, str(BIN_DIR / "celery"), "-A", "oms_test", self.command, "-l", "info", *args],
@@ -75,11 +76,20 @@ class CeleryProcess:
             text=True,
             start_new_session=True,  # its own process group: kill() takes the pool children too
         )
+        log_dir = Path(env.get("OMS_LOG_DIR") or BASE_DIR / "logs") / "processes"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{self.command}-{self.proc.pid}.log"
         threading.Thread(target=self._collect, daemon=True).start()
 
     def _collect(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
+        with self.log_path.open("a") as log:
+            for line in self.proc.stdout:
+                self.output.append(line)
+                log.write(line)
+                log.flush()
+
+    def last_lines(self, count: int = 40) -> str:
+        return "".join(self.output[-count:])
 
     @property
     def text(self) -> str:
