@@ -27,11 +27,12 @@ $(VAR_DIR)/secret_key: | $(VENV)/bin/python
 	@mkdir -p $(VAR_DIR)
 	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-# Web, one Celery worker and Celery beat on the embedded defaults; Ctrl-C stops all.
+# Web, one Celery worker and Celery beat on the embedded defaults; Ctrl-C stops all. When
+# one of them exits, honcho stops the others and utils/run_report.py says which and why.
 run: migrate $(VAR_DIR)/secret_key
 	$(PY) manage.py seed_demo
 	@echo "OMS back office: http://127.0.0.1:$(PORT)/admin/"
-	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	PORT=$(PORT) $(PY) -m utils.run_report $(VENV)/bin/honcho start -f Procfile
 
 # The whole suite on SQLite; again on MySQL/MariaDB for every database test when
 # OMS_TEST_MYSQL_URL names a server (mysql://user:pass@host:port/name).
