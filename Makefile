@@ -32,7 +32,7 @@ $(VAR_DIR)/secret_key: | $(VENV)/bin/python
 run: migrate $(VAR_DIR)/secret_key
 	$(PY) manage.py seed_demo
 	@echo "OMS back office: http://127.0.0.1:$(PORT)/admin/"
-	PORT=$(PORT) $(PY) -m utils.run_report $(VENV)/bin/honcho start -f Procfile
+	PORT=$(PORT) $(PY) -m utils.run_report start -f Procfile
 
 # The whole suite on SQLite; again on MySQL/MariaDB for every database test when
 # OMS_TEST_MYSQL_URL names a server (mysql://user:pass@host:port/name).
