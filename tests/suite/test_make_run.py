@@ -5,26 +5,24 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-from tests.processes import BASE_DIR, free_port, manage
+from tests.processes import BASE_DIR, free_port
 
 pytestmark = pytest.mark.integration
 
 
 class MakeRun:
-    """``utils.run_report`` over the Procfile, as `make run` starts it, in its own group."""
+    """`make run` in its own process group, as a terminal starts it."""
 
     def __init__(self, env: dict):
-        assert manage("migrate", "--noinput", env=env).returncode == 0
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "utils.run_report", "start", "-f", "Procfile"],
+            ["make", "run", f"PORT={free_port()}"],
             cwd=BASE_DIR,
-            env={**env, "PORT": str(free_port())},
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -37,7 +35,7 @@ class MakeRun:
     def text(self) -> str:
         return "".join(self.output)
 
-    def wait_for(self, pattern: str, timeout: float = 90) -> str:
+    def wait_for(self, pattern: str, timeout: float = 180) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if found := re.search(pattern, self.text):
@@ -78,7 +76,8 @@ def test_a_killed_worker_stops_make_run_with_its_last_lines_and_how_to_start_aga
     assert re.search(r"web\.1 stopped", run.text) and re.search(r"beat\.1 stopped", run.text)
 
 
-def test_ctrl_c_stops_all_three_and_lets_the_worker_finish_its_shutdown(process_env):
+def test_make_run_on_an_empty_var_folder_starts_all_three_and_ctrl_c_stops_them(process_env):
+    assert not os.path.exists(process_env["OMS_VAR_DIR"])
     run = MakeRun(process_env)
     try:
         run.wait_ready()
@@ -86,6 +85,7 @@ def test_ctrl_c_stops_all_three_and_lets_the_worker_finish_its_shutdown(process_
     finally:
         run.end()
 
+    assert "web.1 started" in run.text and "beat.1 started" in run.text
     assert "SIGKILL" not in run.text, run.text[-3000:]
     assert "worker: Warm shutdown" in run.text
     for name in ("web", "worker", "beat"):
