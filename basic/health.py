@@ -29,9 +29,10 @@ def database_status() -> dict:
 
 
 def broker_status() -> dict:
-    transport = celery_app.conf.broker_url.split("://", 1)[0]
+    transport = "unknown"
     try:
         with celery_app.connection_for_read() as conn:
+            transport = conn.transport.driver_type  # "redis", "amqp", "filesystem"
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     except Exception as exc:  # kombu raises many kinds of connection errors
         return {"ok": False, "transport": transport, "error": f"{type(exc).__name__}: {exc}"}

@@ -45,6 +45,18 @@ def mysql_url():
     return _service_url("OMS_TEST_MYSQL_URL", "MySQL/MariaDB")
 
 
+@pytest.fixture
+def use_broker(monkeypatch):
+    """Point this process's Celery app at another broker URL (its transport by the URL)."""
+    from oms_test.celery import app
+
+    def switch(url: str) -> None:
+        monkeypatch.setattr(app.conf, "broker_url", url)
+        monkeypatch.setattr(app.conf, "broker_transport", None)
+
+    return switch
+
+
 @dataclass
 class S3Server:
     endpoint: str

@@ -2,7 +2,6 @@ import os
 
 import pytest
 
-from oms_test.celery import app as celery_app
 from tests.processes import BASE_DIR, WorkerProcess
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +27,9 @@ def test_healthz_is_200_when_database_and_broker_answer(client):
     assert body["database"]["ok"] and body["broker"]["ok"]
 
 
-def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
+def test_healthz_is_503_when_the_broker_is_unreachable(client, use_broker):
     # A real connection attempt to a port where nothing listens.
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    use_broker("redis://127.0.0.1:9/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -40,8 +39,8 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
 
 
 @pytest.mark.redis
-def test_healthz_reports_redis_broker(client, monkeypatch, redis_url):
-    monkeypatch.setattr(celery_app.conf, "broker_url", redis_url)
+def test_healthz_reports_redis_broker(client, use_broker, redis_url):
+    use_broker(redis_url)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["broker"]["transport"] == "redis"

@@ -38,17 +38,17 @@ def test_anonymous_callers_get_only_the_status(no_worker_broadcast):
     assert response.json() == {"status": "ok"}
 
 
-def test_anonymous_callers_get_503_and_no_error_detail(monkeypatch, no_worker_broadcast):
-    monkeypatch.setattr(celery_app.conf, "broker_url", UNREACHABLE)
+def test_anonymous_callers_get_503_and_no_error_detail(use_broker, no_worker_broadcast):
+    use_broker(UNREACHABLE)
     response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
     assert b"127.0.0.1" not in response.content
 
 
-def test_anonymous_answers_come_from_a_cached_result(monkeypatch):
+def test_anonymous_answers_come_from_a_cached_result(use_broker):
     assert Client().get("/healthz").status_code == 200
-    monkeypatch.setattr(celery_app.conf, "broker_url", UNREACHABLE)
+    use_broker(UNREACHABLE)
     assert Client().get("/healthz").status_code == 200  # the cached answer, no new check
     detail = Client()
     detail.force_login(UserFactory(is_superuser=True))
