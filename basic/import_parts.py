@@ -40,10 +40,10 @@ from .importer import (
     CHUNK_ROWS,
     Header,
     Tally,
-    _is_blank,
     convert_rows,
     finish_import,
     import_context,
+    is_blank_row,
     process_chunk,
 )
 from .models import FileJob, ImportPart, JobStatus, PartStatus
@@ -167,7 +167,7 @@ class _Dealer:
                 for path in self.paths
             ]
             for number, cells in rows:
-                if not _is_blank(cells, self.positions):
+                if not is_blank_row(cells, self.positions):
                     self._add(number, cells)
             self._flush()
         return sum(self.counts)

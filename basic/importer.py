@@ -170,7 +170,7 @@ def _jsonable(value: Any) -> Any:
     return str(getattr(value, "text", value))
 
 
-def _is_blank(cells: list, positions: list[int]) -> bool:
+def is_blank_row(cells: list, positions: list[int]) -> bool:
     """Nothing in the spec's columns (a note to the right of the data is no row to import)."""
     width = len(cells)
     for position in positions:
@@ -193,7 +193,7 @@ def convert_rows(
     required = [c for c in ctx.spec.columns if c.required]
     positions = sorted(columns)
     for number, cells in rows:
-        if number <= after or _is_blank(cells, positions):
+        if number <= after or is_blank_row(cells, positions):
             continue
         row = Row(number=number, cells=cells)
         values = row.values

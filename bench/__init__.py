@@ -2,6 +2,6 @@
 
 Every measured case runs in a fresh process: a real Celery worker for our imports and
 exports, a plain Python process for the raw limits and django-import-export. The driver
-(``bench.runner``) never imports Django; the Django-side pieces are the modules run with
+(``bench.__main__``) never imports Django; the Django-side pieces are the modules run with
 ``python -m bench.<module>`` in those processes.
 """
