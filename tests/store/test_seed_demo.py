@@ -7,8 +7,8 @@ from store.models import Order, Store
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_data_and_is_safe_to_run_twice(capsys, monkeypatch, client):
-    monkeypatch.setenv("OMS_DEMO_PASSWORD", "demo-pass-2026")
+def test_seed_demo_creates_data_and_is_safe_to_run_twice(capsys, settings, client):
+    settings.DEMO_PASSWORD = "demo-pass-2026"
     call_command("seed_demo", "--orders", "50")
     first = capsys.readouterr().out
     assert "demo-pass-2026" in first
