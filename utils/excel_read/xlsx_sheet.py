@@ -130,7 +130,12 @@ class SheetReader:
         self._install(namespace + SEP)
 
     def _install(self, ns: str) -> None:
-        """Set the handlers that turn `ns`'s rows and cells into values (the hot path)."""
+        """Set the handlers that turn `ns`'s rows and cells into values (the hot path).
+
+        Only the end tag of a ``<v>`` or ``<t>`` is reported (the handler is set while
+        one is read): a cell's value is placed there, and a row is handed over when the
+        next row starts or the part ends.
+        """
         C, V, T, ROW = ns + "c", ns + "v", ns + "t", ns + "row"
         RPH, SHEET_DATA, DIMENSION = ns + "rPh", ns + "sheetData", ns + "dimension"
         reader, parser, done, columns = self, self.parser, self.done, _COLUMNS
@@ -143,26 +148,20 @@ class SheetReader:
         state = OUTSIDE
         row_number = col = 0
         implicit_row = False  # the current row has no r: its first cell reference says
-        in_phonetic = collecting = False
-        text_name = ""  # the element whose text is being read
+        in_phonetic = collecting = False  # collecting: inside the <v> or <t> being read
         values: list = []
         typ = style = None
-        value_text: str | None = None  # of <v>
-        inline: str | list[str] | None = None  # the <t> texts of <is>
-        text: str | None = None
+        inline: str | None = None  # the <t> texts of the cell's <is> so far
+        text: str | None = None  # of the <v> or <t> being read
 
         def where() -> str:
             return f"row {row_number}, cell {col}"
 
         def start(name: str, attrs: dict) -> None:
-            nonlocal state, col, implicit_row, in_phonetic, collecting, text, text_name
-            nonlocal values, typ, style, value_text, inline
-            if collecting:
-                raise corrupt(f"{where()}: an element inside a value")
+            nonlocal state, col, implicit_row, in_phonetic, collecting, text, values, typ, style
+            nonlocal inline
             if name == C:
-                if state == IN_CELL:
-                    end_cell()
-                elif state != IN_ROW:
+                if state == OUTSIDE:
                     raise corrupt(f"{where()}: a cell outside a row")
                 ref = attrs.get("r")
                 if ref is None:
@@ -176,13 +175,13 @@ class SheetReader:
                         adopt_row(ref.lstrip(_LETTERS))
                 typ = attrs.get("t")
                 style = attrs.get("s")
-                value_text = inline = None
+                inline = None
                 in_phonetic = False
                 state = IN_CELL
             elif name == V or name == T:  # noqa: SIM109 - no tuple built on the hot path
                 if state == IN_CELL and not in_phonetic:
-                    collecting, text, text_name = True, None, name
-                    parser.EndElementHandler = end_text
+                    collecting, text = True, None
+                    parser.EndElementHandler = end_value if name == V else end_text
             elif name == ROW:
                 if state != OUTSIDE:
                     end_row()
@@ -219,12 +218,12 @@ class SheetReader:
             return int(ref)
 
         def too_many(ref: str) -> UnreadableFile:
-            shown = ref if len(ref) <= 20 else f"{ref[:20]}… ({len(ref)} digits)"
+            shown = ref if len(ref) <= 24 else f"{ref[:24]}… ({len(ref)} digits)"
             return UnreadableFile(
                 "too_many_rows",
                 f"sheet {entry.name!r} ({part}): row {shown} is past Excel's last row {max_row:,}",
                 max_rows=max_row,
-                rows=int(ref) if len(ref) <= 20 else 10**20,
+                rows=int(ref) if len(ref) <= 24 else 10**24,  # at least
             )
 
         def set_row(number: int) -> None:
@@ -243,55 +242,54 @@ class SheetReader:
                     row_number -= 1  # the implicit number was the previous one plus one
                     set_row(number)
 
-        def end_text(name: str) -> None:
-            """The end of the <v> or <t> being read (the only end tag the parser reports)."""
-            nonlocal collecting, value_text, inline
+        def end_value(name: str) -> None:
+            """``</v>``: the cell's cached value, converted by its type and style."""
+            nonlocal collecting
             parser.EndElementHandler = None
             collecting = False
-            if name != text_name:
+            if name != V:
                 raise corrupt(f"{where()}: an element inside a value")
-            if name == V:
-                value_text = text or ""
-            elif inline is None:
-                inline = text or ""
-            elif type(inline) is str:
-                inline = [inline, text or ""]
-            else:
-                inline.append(text or "")
-
-        def end_cell() -> None:
-            """Place the value of the cell just read (called at the next cell, row or end)."""
-            nonlocal state
-            state = IN_ROW
-            if value_text:
-                if typ is None:
-                    try:
-                        value = float(value_text)
-                    except ValueError:
-                        raise corrupt(f"{where()}: number {value_text[:20]!r}") from None
-                    if style is not None and style in date_styles:
-                        if math.isfinite(value):
-                            value = serial_value(value, date_styles[style], date1904)
-                    elif value.is_integer() and -MAX_SAFE_INT < value < MAX_SAFE_INT:
-                        value = int(value)
-                elif typ == "s":
-                    value = shared(value_text)
-                elif typ == "inlineStr" and inline is not None:
-                    value = inline_value()
-                else:
-                    value = typed(value_text)
-                if value is None or value == "":
-                    return
-            elif type(inline) is str:
-                if not inline:
-                    return
-                value = inline if "_x" not in inline else unescape(inline)
-            elif inline is not None:
-                value = inline_value()
-                if not value:
-                    return
-            else:
+            if not text:
                 return
+            if typ is None:
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise corrupt(f"{where()}: number {text[:20]!r}") from None
+                if style is not None and style in date_styles:
+                    if math.isfinite(value):
+                        value = serial_value(value, date_styles[style], date1904)
+                elif value.is_integer() and -MAX_SAFE_INT < value < MAX_SAFE_INT:
+                    value = int(value)
+                width = len(values)
+                if col > width:
+                    if col > width + 1:
+                        values.extend([None] * (col - width - 1))
+                    values.append(value)
+                else:
+                    values[col - 1] = value
+                return
+            value = shared(text) if typ == "s" else typed(text)
+            if value is not None and value != "":
+                place(value)
+
+        def end_text(name: str) -> None:
+            """``</t>`` of an inline string: its text so far (rich text has several)."""
+            nonlocal inline, collecting
+            parser.EndElementHandler = None
+            collecting = False
+            if name != T:
+                raise corrupt(f"{where()}: an element inside a text")
+            if inline is None:
+                inline = text or ""
+            else:
+                inline += text or ""
+                if len(inline) > max_chars:
+                    raise over_limit(part, f"characters in one cell at {where()}", max_chars)
+            if inline:
+                place(inline if "_x" not in inline else unescape(inline))
+
+        def place(value: Any) -> None:
             width = len(values)
             if col > width:
                 if col > width + 1:
@@ -302,8 +300,6 @@ class SheetReader:
 
         def end_row() -> None:
             nonlocal state
-            if state == IN_CELL:
-                end_cell()
             state = OUTSIDE
             if values:
                 done.append((row_number, trim(values)))
@@ -315,17 +311,14 @@ class SheetReader:
 
         def data(piece: str) -> None:
             nonlocal text
-            if collecting:
-                if text is None:
-                    text = piece
-                elif len(text) + len(piece) > max_chars:
-                    raise over_limit(part, f"characters in one cell at {where()}", max_chars)
-                else:
-                    text += piece
-
-        def inline_value() -> str:
-            value = inline if type(inline) is str else "".join(inline)
-            return unescape(value) if "_x" in value else value
+            if not collecting:
+                return
+            if text is None:
+                text = piece
+            elif len(text) + len(piece) > max_chars:
+                raise over_limit(part, f"characters in one cell at {where()}", max_chars)
+            else:
+                text += piece
 
         def shared(raw: str) -> str:
             nonlocal strings
