@@ -124,9 +124,9 @@ class SheetReader:
 
     def _root(self, name: str, attrs: dict) -> None:
         """The root element: its namespace names every element the handlers look for."""
-        namespace, _, local = name.rpartition(SEP)
-        if namespace not in MAIN_NAMESPACES or local != "worksheet":
-            raise self._corrupt(f"the root element is {name!r}, not a worksheet")
+        namespace = name.rpartition(SEP)[0]
+        if namespace not in MAIN_NAMESPACES:
+            raise self._corrupt(f"the root element is {name[:200]!r}, not SpreadsheetML")
         self._install(namespace + SEP)
 
     def _install(self, ns: str) -> None:
