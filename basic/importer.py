@@ -521,4 +521,8 @@ def unreadable_message(exc: UnreadableFile) -> str:
         "bad_encoding": _("The CSV file is neither UTF-8 nor GBK/GB18030 encoded."),
         "too_many_rows": _("The sheet has more rows than allowed."),
     }
+    if exc.code == "over_limit":  # the detail names the part and the limit passed
+        return _("The file goes past what the reader accepts (%(detail)s).") % {
+            "detail": exc.detail
+        }
     return messages.get(exc.code, _("The file cannot be read."))

@@ -45,6 +45,9 @@ FAILED = {
     "encrypted.xlsx": "password-protected",
     "duplicate_headers.xlsx": "the column 商品编码 (sku_code) appears more than once (columns A, J)",
     "missing_required.xlsx": "missing required columns 商品名称 (name)",
+    # refused before any row, not blank rows up to the 10^20th
+    "row_number_1e20.xlsx": "The sheet has more rows than allowed",
+    "column_past_xfd.xlsx": "goes past what the reader accepts (xl/worksheets/sheet1.xml",
 }
 
 # file → (created, failed, check of what was written and reported)
@@ -54,6 +57,8 @@ IMPORTED = {
     "merged_header.xlsx": (3, 0, lambda job: job.options["header_row"] == 2),
     "extra_columns.xlsx": (3, 0, lambda job: job.options["ignored_columns"] == ["颜色", "产地"]),
     "huge_dimension.xlsx": (3, 0, lambda job: len(_products()) == 3),
+    # the second product sits in an XML comment: Excel shows no such row
+    "row_in_comment.xlsx": (1, 0, lambda job: _products() == {"SKU001": "赣南脐橙"}),
     # a stray "x" at XFD1048576, outside the product columns: streamed past, no row
     "far_cell.xlsx": (3, 0, lambda job: len(_products()) == 3 and job.processed == 3),
     "formulas.xlsx": (

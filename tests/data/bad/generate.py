@@ -170,6 +170,32 @@ def main():
         for n, text in enumerate(dates, start=1):
             writer.writerow(["A001", f"D{n}", "SKU0001", "1", "9.90", text, "20261124"])
     (HERE / "valid.xlsx").unlink()
+    attacks()
+
+
+def attacks():
+    """Files crafted against the reader: what it must refuse, or read as Excel shows them."""
+    xlsx("row_in_comment.xlsx", ROWS[:2])
+    _edit_sheet("row_in_comment.xlsx", rb'(<row r="3".*?</row>)', rb"<!-- \1 -->")
+    xlsx("row_number_1e20.xlsx", ROWS[:2])
+    _edit_sheet("row_number_1e20.xlsx", rb'(r="[A-Z]*)3"', rb'\g<1>100000000000000000000"')
+    xlsx("column_past_xfd.xlsx", ROWS[:1])
+    _edit_sheet("column_past_xfd.xlsx", rb'r="I2"', rb'r="XFE2"')
+
+
+def _edit_sheet(name: str, pattern: bytes, replacement: bytes):
+    """Rewrite the first sheet's XML with a regular expression (once per match)."""
+    import re
+
+    path = HERE / name
+    with zipfile.ZipFile(path) as source:
+        items = [(item, source.read(item)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item, data in items:
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(pattern, replacement, data, flags=re.S)
+                assert count, f"{pattern!r} not in {name}"
+            target.writestr(item, data)
 
 
 def _set_dimension(path: Path, ref: bytes):
