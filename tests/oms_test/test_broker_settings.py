@@ -12,7 +12,9 @@ import json
 import django
 django.setup()
 from oms_test.celery import app
+transport = app.connection_for_write().get_transport_cls()
 print(json.dumps({
+    "transport": f"{transport.__module__}:{transport.__name__}",
     "broker": app.conf.broker_url,
     "options": app.conf.broker_transport_options,
     "results": app.conf.result_backend,
@@ -32,6 +34,7 @@ def _celery_settings(tmp_path, **variables: str) -> dict:
 def test_rabbitmq_broker_with_redis_for_results_and_locks(tmp_path):
     seen = _celery_settings(tmp_path, OMS_BROKER_URL=AMQP, OMS_REDIS_URL=REDIS)
     assert seen["broker"] == AMQP
+    assert seen["transport"] == "utils.amqp_broker:Transport"
     # confirms: a publish to a broker that stopped raises instead of losing the message
     assert seen["options"] == {"confirm_publish": True, "connect_timeout": 5}
     assert seen["results"] == REDIS
