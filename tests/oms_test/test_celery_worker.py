@@ -69,5 +69,7 @@ def test_worker_runs_debug_task_over_rabbitmq_with_results_in_redis(
 
     process_env.update(OMS_BROKER_URL=amqp_url, OMS_REDIS_URL=redis_url)
     result = _run_debug_task_through_worker(process_env, tmp_path)
-    assert redis.Redis.from_url(redis_url).exists(f"celery-task-meta-{result['task_id']}")
-    assert not (tmp_path / "var" / "broker" / "queue").exists()  # not the embedded broker
+    database = redis.Redis.from_url(redis_url)
+    assert database.exists(f"celery-task-meta-{result['task_id']}")
+    assert not database.keys("_kombu.binding.*")  # Redis was not the broker
+    assert not (tmp_path / "var" / "broker" / "queue").exists()  # nor the embedded one
