@@ -62,3 +62,20 @@ def test_without_servers_the_embedded_broker(tmp_path):
     assert seen["broker"] == "filesystem://"
     assert seen["options"]["broker_folder"] == str(tmp_path / "var" / "broker")
     assert seen["once"] == "basic.once_backends.File"
+
+
+@pytest.mark.parametrize(
+    ("url", "transport", "ssl"),
+    [("amqp://guest@localhost//", "Transport", False), ("amqps://h//", "SSLTransport", True)],
+)
+def test_rabbitmq_urls_get_the_transport_that_bounds_a_publish(url, transport, ssl):
+    from kombu import Connection
+
+    import oms_test.celery  # noqa: F401  (registers the transports)
+    from utils import amqp_broker
+
+    connection = Connection(url)
+    assert type(connection.transport) is getattr(amqp_broker, transport)
+    assert connection.transport.Connection.Channel is amqp_broker.Channel
+    assert bool(connection.ssl) is ssl
+    assert connection.as_uri().startswith(url.split("://")[0] + "://")  # banners say amqp://
