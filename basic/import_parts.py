@@ -264,7 +264,12 @@ def _send(part_id: int) -> bool:
     from .tasks import run_import_part
 
     try:
-        run_import_part.apply_async(args=[part_id], retry=False, queue=job_queue("import"))
+        run_import_part.apply_async(
+            args=[part_id],
+            retry=False,
+            queue=job_queue("import"),
+            timeout=settings.BROKER_PUBLISH_TIMEOUT,
+        )
     except Exception as exc:  # broker down: unsent again, for the sweeper
         job_log.warning("part {} not sent (sweeper will retry): {}", part_id, exc)
         ImportPart.objects.filter(pk=part_id, status=PartStatus.PENDING).update(sent_at=None)

@@ -44,7 +44,12 @@ def job_enqueue(*, job_id: int, again: bool = False) -> bool:
     try:
         if again:
             run_file_job.forget_sent(job_id)
-        run_file_job.apply_async(args=[job_id], retry=False, queue=job_queue(direction or ""))
+        run_file_job.apply_async(
+            args=[job_id],
+            retry=False,
+            queue=job_queue(direction or ""),
+            timeout=settings.BROKER_PUBLISH_TIMEOUT,
+        )
     except Exception as exc:  # any broker failure: the row keeps the job
         job_log.warning(
             "job {} not enqueued (broker unavailable, sweeper will retry): {}", job_id, exc

@@ -5,9 +5,17 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging, worker_init, worker_ready
+from kombu.transport import TRANSPORT_ALIASES
 from loguru import logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms_test.settings")
+# RabbitMQ URLs get py-amqp minus a way to hang a publisher (utils/amqp_broker.py), under
+# their own scheme, so that banners and logs still say amqp://.
+TRANSPORT_ALIASES.update(
+    amqp="utils.amqp_broker:Transport",
+    pyamqp="utils.amqp_broker:Transport",
+    amqps="utils.amqp_broker:SSLTransport",
+)
 
 app = Celery("oms_test")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -269,32 +269,55 @@ EXPORT_MAX_IDS = env.int("OMS_EXPORT_MAX_IDS", default=10_000)
 # Celery ---------------------------------------------------------------------------------
 
 REDIS_URL = env.str("OMS_REDIS_URL", default="")
+# Any Celery broker (amqp://, redis://); without it, the Redis of OMS_REDIS_URL, and
+# without that, the embedded broker below. Results and celery_once locks live in Redis
+# whenever OMS_REDIS_URL is set, whatever the broker.
+BROKER_URL = env.str("OMS_BROKER_URL", default="") or REDIS_URL
 BROKER_DIR = VAR_DIR / "broker"
+# Sending a job waits at most this long for the broker (basic.jobs.job_enqueue): one
+# that stopped answering leaves the job queued for the sweeper instead of holding the
+# web request that created it.
+BROKER_PUBLISH_TIMEOUT = 10.0
 
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    # A message taken by a worker that dies comes back only after this; keep it above
-    # the longest job (the sweeper recovers stale jobs sooner).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("OMS_REDIS_VISIBILITY_TIMEOUT", default=4 * 3600),
-        "socket_connect_timeout": 5,
-    }
-    CELERY_ONCE = {
-        "backend": "celery_once.backends.Redis",
-        "settings": {"url": REDIS_URL, "default_timeout": 60 * 60},
-    }
+
+def _broker_transport_options(url: str) -> dict:
+    if url.startswith(("redis://", "rediss://")):
+        # A message taken by a worker that dies comes back only after this; keep it
+        # above the longest job (the sweeper recovers stale jobs sooner).
+        return {
+            "visibility_timeout": env.int("OMS_REDIS_VISIBILITY_TIMEOUT", default=4 * 3600),
+            "socket_connect_timeout": 5,
+        }
+    if url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # A publish returns once RabbitMQ has taken the message (publisher confirms), so
+        # a broker that stopped or refused it raises instead of losing it silently.
+        return {"confirm_publish": True, "connect_timeout": 5}
+    return {}
+
+
+if BROKER_URL:
+    CELERY_BROKER_URL = BROKER_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = _broker_transport_options(BROKER_URL)
 else:
     # Server-less broker for one machine: the processes share BROKER_DIR through the
     # filesystem transport of utils/filesystem_broker.py (kombu's own loses messages).
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT = "utils.filesystem_broker:Transport"
-    CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "broker_folder": str(BROKER_DIR),
         # One poll a second by default; 0.1 s starts a job about ten times sooner.
         "polling_interval": 0.1,
     }
+if REDIS_URL:
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_ONCE = {
+        "backend": "celery_once.backends.Redis",
+        "settings": {"url": REDIS_URL, "default_timeout": 60 * 60},
+    }
+else:
+    # This host's files: enough for one machine; a cluster needs OMS_REDIS_URL, or a
+    # job sent from two hosts at once could be queued twice (the claim still runs it once).
+    CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
     CELERY_ONCE = {
         "backend": "basic.once_backends.File",
         "settings": {"location": str(BROKER_DIR / "once"), "default_timeout": 60 * 60},

@@ -41,6 +41,34 @@ def redis_url():
 
 
 @pytest.fixture
+def amqp_url():
+    """A vhost of this test's own on the RabbitMQ of OMS_TEST_AMQP_URL, deleted after it."""
+    from tests.rabbitmq import vhost_create, vhost_delete
+
+    server = _service_url("OMS_TEST_AMQP_URL", "RabbitMQ")
+    try:
+        url = vhost_create(server)
+    except RuntimeError as exc:
+        skip_unless_required(f"no vhost of the test's own on {server}: {exc}")
+    yield url
+    vhost_delete(url)
+
+
+@pytest.fixture
+def rabbit_node(tmp_path):
+    """A private rabbitmq-server node of this test's own (tests.rabbitmq.RabbitNode), started."""
+    from tests.rabbitmq import RabbitNode
+
+    try:
+        node = RabbitNode(tmp_path / "rabbitmq")
+    except RuntimeError as exc:
+        skip_unless_required(str(exc))
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
 def mysql_url():
     return _service_url("OMS_TEST_MYSQL_URL", "MySQL/MariaDB")
 

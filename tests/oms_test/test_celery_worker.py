@@ -50,3 +50,26 @@ def test_celery_speaks_json_only_and_acks_late():
     assert app.conf.task_serializer == "json"
     assert app.conf.result_serializer == "json"
     assert app.conf.task_acks_late and app.conf.worker_prefetch_multiplier == 1
+
+
+@pytest.mark.amqp
+def test_worker_runs_debug_task_over_rabbitmq(process_env, amqp_url, tmp_path):
+    process_env["OMS_BROKER_URL"] = amqp_url
+    _run_debug_task_through_worker(process_env, tmp_path)
+    assert list((tmp_path / "var" / "broker" / "results").iterdir())  # results: local files
+    assert not (tmp_path / "var" / "broker" / "queue").exists()  # not the embedded broker
+
+
+@pytest.mark.amqp
+@pytest.mark.redis
+def test_worker_runs_debug_task_over_rabbitmq_with_results_in_redis(
+    process_env, amqp_url, redis_url, tmp_path
+):
+    import redis
+
+    process_env.update(OMS_BROKER_URL=amqp_url, OMS_REDIS_URL=redis_url)
+    result = _run_debug_task_through_worker(process_env, tmp_path)
+    database = redis.Redis.from_url(redis_url)
+    assert database.exists(f"celery-task-meta-{result['task_id']}")
+    assert not database.keys("_kombu.binding.*")  # Redis was not the broker
+    assert not (tmp_path / "var" / "broker" / "queue").exists()  # nor the embedded one

@@ -108,7 +108,9 @@ def _done_parts(job_id: int, numbers=None) -> dict:
     }
 
 
-def _wait_until_half_done_and_running_on(job_id: int, worker: str, timeout: float = 600) -> None:
+def _wait_until_half_done_and_running_on(
+    job_id: int, worker: str, timeout: float = 600, parts_done: int = 6
+) -> None:
     import time
 
     deadline = time.monotonic() + timeout
@@ -116,7 +118,10 @@ def _wait_until_half_done_and_running_on(job_id: int, worker: str, timeout: floa
         job = FileJob.objects.get(pk=job_id)
         assert job.status == JobStatus.RUNNING, job.message
         done = job.parts.filter(status=PartStatus.DONE).count()
-        if done >= 6 and job.parts.filter(status=PartStatus.RUNNING, worker__startswith=worker):
+        running = job.parts.filter(status=PartStatus.RUNNING, worker__startswith=worker)
+        if done >= parts_done and running:
             return
         time.sleep(0.05)
-    raise TimeoutError(f"job {job_id} never had 6 parts done and one running on {worker}")
+    raise TimeoutError(
+        f"job {job_id} never had {parts_done} parts done and one running on {worker}"
+    )
