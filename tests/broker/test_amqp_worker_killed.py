@@ -8,20 +8,13 @@ and no committed part run again."""
 import pytest
 
 from basic.jobs import job_run
-from basic.models import FileJob, JobStatus, PartStatus
+from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import (
-    SKUS,
-    import_outcome,
-    job_id_from,
-    stored_import,
-    wait_for,
-    wait_until_processed,
-)
+from tests.job_helpers import SKUS, import_outcome, stored_import, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_csv
-from tests.processes import BeatProcess, WorkerProcess, manage
+from tests.processes import BeatProcess, WorkerProcess
 from tests.rabbitmq import assert_on_rabbitmq
-from tests.reliability.test_split_import import _done_parts, _wait_until_half_done_and_running_on
+from tests.split_imports import AtTheKill, queue_import, wait_until_parts_done_and_running_on
 
 pytestmark = [pytest.mark.integration, pytest.mark.amqp, pytest.mark.django_db(transaction=True)]
 
@@ -41,12 +34,6 @@ def _started(env, amqp_url, *names: str) -> tuple[BeatProcess, dict[str, WorkerP
     return beat, workers
 
 
-def _import(env, operator, path) -> int:
-    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
-    assert queued.returncode == 0, queued.stdout + queued.stderr
-    return job_id_from(queued.stdout)
-
-
 def test_an_import_whose_worker_is_killed_ends_with_exactly_the_right_rows(
     operator, amqp_env, amqp_url, tmp_path
 ):
@@ -54,7 +41,7 @@ def test_an_import_whose_worker_is_killed_ends_with_exactly_the_right_rows(
     path = write_csv(tmp_path / "orders.csv", sheet.rows)
     beat, workers = _started(amqp_env, amqp_url, "left", "right")
     try:
-        job_id = _import(amqp_env, operator, path)
+        job_id = queue_import(amqp_env, operator, path)
         wait_until_processed(job_id, 6_000)
         doomed = FileJob.objects.get(pk=job_id).worker.split("@")[0]
         workers[doomed].kill()  # its message goes back to RabbitMQ, to the other worker
@@ -91,27 +78,14 @@ def test_a_worker_killed_mid_part_leaves_exactly_the_rows_of_one_task(
     env = {**amqp_env, "OMS_IMPORT_SPLIT_ROWS": "10000", "OMS_IMPORT_PART_ROWS": "4000"}
     beat, workers = _started(env, amqp_url, "doomed", "survivor")
     try:
-        job_id = _import(env, operator, path)
-        _wait_until_half_done_and_running_on(job_id, "doomed@", parts_done=3)
+        job_id = queue_import(env, operator, path)
+        wait_until_parts_done_and_running_on(job_id, "doomed@", parts_done=3)
         workers["doomed"].kill()
-        killed = FileJob.objects.get(pk=job_id).parts.get(
-            status=PartStatus.RUNNING, worker__startswith="doomed@"
-        )
-        committed_orders = set(Order.objects.values_list("pk", "created_at", "updated_at"))
-        committed_lines = set(OrderItem.objects.values_list("pk", "order_id"))
-        done_before = _done_parts(job_id)
+        at_the_kill = AtTheKill.record(job_id, "doomed")
         job = wait_for(job_id, timeout=600)
     finally:
         for process in (beat, *workers.values()):
             process.stop()
 
     assert job.parts.count() == 10  # parts of about 4,000 lines
-    assert import_outcome(job) == expected  # no line lost, none twice
-    # what was committed before the kill stayed as it was written the first time
-    assert committed_orders <= set(Order.objects.values_list("pk", "created_at", "updated_at"))
-    assert committed_lines <= set(OrderItem.objects.values_list("pk", "order_id"))
-    assert len(done_before) >= 3
-    assert _done_parts(job_id, numbers=done_before) == done_before
-    killed.refresh_from_db()
-    assert killed.status == PartStatus.DONE and killed.attempts == 2
-    assert killed.worker.startswith("survivor@")
+    at_the_kill.assert_finished_by("survivor", job, expected, parts_done=3)
