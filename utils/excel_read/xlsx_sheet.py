@@ -261,6 +261,8 @@ class SheetReader:
                         value = serial_value(value, date_styles[style], date1904)
                 elif value.is_integer() and -MAX_SAFE_INT < value < MAX_SAFE_INT:
                     value = int(value)
+                # place(value), written out: most cells are plain numbers, and a call per
+                # cell is a measurable share of the read
                 width = len(values)
                 if col > width:
                     if col > width + 1:
