@@ -9,6 +9,9 @@ from .common import UnreadableFile
 HEAD_BYTES = 64 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The BOF record that starts a bare BIFF2, BIFF3 or BIFF4 file (Excel 2.x to 4.0 saved
+# no OLE2 container): record type, then a length of 4 to 16 bytes.
+_BIFF_BOF_TYPES = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
 
 _OTHER_BINARY_MAGIC = (
     b"%PDF",
@@ -27,16 +30,17 @@ _MARKUP_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<table", b"<head", b"<body
 def detect_format(head: bytes) -> str:
     """Return ``'xlsx'``, ``'xls'`` or ``'csv'`` from the first bytes of a file.
 
-    A zip is called xlsx and an OLE2 compound file xls (``open_workbook`` looks inside
-    both); text without NUL bytes that decodes as UTF-8 or GB18030 is csv. Raises
-    ``UnreadableFile('empty')`` for no bytes and ``'unsupported_type'`` for anything else,
-    including HTML or XML saved with an .xls name.
+    A zip is called xlsx, an OLE2 compound file or a bare BIFF2-4 stream xls
+    (``open_workbook`` looks inside); text without NUL bytes that decodes as UTF-8 or
+    GB18030 is csv. Raises ``UnreadableFile('empty')`` for no bytes and
+    ``'unsupported_type'`` for anything else, including HTML or XML saved with an .xls
+    name.
     """
     if not head:
         raise UnreadableFile("empty", "the file has no bytes")
     if head.startswith(ZIP_MAGIC):
         return "xlsx"
-    if head.startswith(OLE2_MAGIC):
+    if head.startswith(OLE2_MAGIC) or is_bare_biff(head):
         return "xls"
     if head.startswith(_OTHER_BINARY_MAGIC):
         raise UnreadableFile("unsupported_type", f"binary file starting {head[:8]!r}")
@@ -45,6 +49,11 @@ def detect_format(head: bytes) -> str:
     if _is_markup(head):
         raise UnreadableFile("unsupported_type", "HTML or XML text, not csv")
     return "csv"
+
+
+def is_bare_biff(head: bytes) -> bool:
+    """True for a BIFF2, BIFF3 or BIFF4 worksheet without an OLE2 container."""
+    return head[:2] in _BIFF_BOF_TYPES and 4 <= int.from_bytes(head[2:4], "little") <= 16
 
 
 def _decodes(head: bytes, encoding: str) -> bool:

@@ -1,0 +1,166 @@
+"""xls files as they come from the wild: stream names in capitals, files xlrd cannot
+parse (read by python-calamine instead), bare BIFF2-4 worksheets."""
+
+import struct
+from pathlib import Path
+
+import pytest
+import xlwt
+
+from utils.excel_read import UnreadableFile, detect_format, open_workbook
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "xls"
+ROWS = [["sku", "名称", "qty"], ["A-1", "苹果", 3], ["B-2", "橙子", 4]]
+
+
+def read_all(path, **limits) -> dict[str, list[tuple[int, list]]]:
+    with open_workbook(path, **limits) as book:
+        return {sheet.name: list(sheet.rows) for sheet in book.sheets()}
+
+
+def xlwt_file(path: Path, rows=ROWS, *, at=(0, 0), extra_rows: int = 0) -> Path:
+    """A BIFF8 workbook written by xlwt; `extra_rows` makes its stream pass the 4 KB
+    under which a compound file keeps streams in its mini stream."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("商品")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(at[0] + r, at[1] + c, value)
+    for r in range(extra_rows):
+        sheet.write(at[0] + len(rows) + r, at[1], f"SKU{r:04}")
+    book.save(str(path))
+    return path
+
+
+def _directory(data: bytes) -> int:
+    """Offset of the compound file's directory (its first sector), 512-byte sectors."""
+    sector = 1 << struct.unpack_from("<H", data, 30)[0]
+    return 512 + struct.unpack_from("<i", data, 48)[0] * sector
+
+
+def rename_stream(path: Path, new: str) -> Path:
+    """Rename the Workbook stream in the compound file's directory (entry 1)."""
+    data = bytearray(path.read_bytes())
+    entry = _directory(data) + 128
+    assert bytes(data[entry : entry + 16]).decode("utf-16-le") == "Workbook"
+    encoded = (new + "\0").encode("utf-16-le")
+    data[entry : entry + 64] = encoded.ljust(64, b"\0")
+    struct.pack_into("<H", data, entry + 64, len(encoded))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def overlap_root_with_workbook(path: Path) -> Path:
+    """Point the root entry's mini stream at the Workbook stream's first sector: two
+    directory entries claim one sector, which xlrd calls corruption."""
+    data = bytearray(path.read_bytes())
+    root = _directory(data)
+    workbook_start = struct.unpack_from("<i", data, root + 128 + 116)[0]
+    struct.pack_into("<iI", data, root + 116, workbook_start, 64)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def overcount_strings(path: Path, more: int = 5) -> Path:
+    """Make the SST record declare `more` strings than it holds, as some exporters do."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"\xfc\x00")  # the SST record: type 0x00FC, length, total, unique
+    total, unique = struct.unpack_from("<II", data, at + 4)
+    struct.pack_into("<II", data, at + 4, total + more, unique + more)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("name", ["WORKBOOK", "BOOK", "workbook"])
+def test_xls_whose_stream_name_is_in_another_case_is_read(tmp_path, name):
+    path = rename_stream(xlwt_file(tmp_path / "caps.xls"), name)
+    assert read_all(path) == {"商品": [(1, ROWS[0]), (2, ROWS[1]), (3, ROWS[2])]}
+
+
+def test_xls_with_two_entries_claiming_one_sector_is_read_by_calamine(tmp_path):
+    path = overlap_root_with_workbook(xlwt_file(tmp_path / "odd.xls", extra_rows=300))
+    rows = read_all(path)["商品"]
+    assert rows[:3] == [(1, ROWS[0]), (2, ROWS[1]), (3, ROWS[2])]
+    assert rows[-1] == (303, ["SKU0299"])
+
+
+def test_xls_whose_string_table_declares_too_many_strings_is_read_by_calamine(tmp_path):
+    path = overcount_strings(xlwt_file(tmp_path / "sst.xls"))
+    with open_workbook(path) as book:
+        assert book.format == "xls"
+        (sheet,) = book.sheets()
+        assert (sheet.name, sheet.index, sheet.height, sheet.hidden) == ("商品", 0, 3, False)
+        assert list(sheet.rows) == [(1, ROWS[0]), (2, ROWS[1]), (3, ROWS[2])]
+
+
+def test_calamine_keeps_leading_blank_rows_and_columns_and_the_row_limit(tmp_path):
+    path = overcount_strings(xlwt_file(tmp_path / "far.xls", at=(2, 1)))
+    assert read_all(path)["商品"] == [
+        (1, []),
+        (2, []),
+        (3, [None, *ROWS[0]]),
+        (4, [None, *ROWS[1]]),
+        (5, [None, *ROWS[2]]),
+    ]
+    with pytest.raises(UnreadableFile) as caught:
+        open_workbook(path, max_rows=4).sheets().__next__()
+    assert caught.value.code == "too_many_rows"
+    assert caught.value.params == {"max_rows": 4, "rows": 5}
+
+
+def test_xls_that_neither_reader_can_parse_is_corrupt(tmp_path):
+    path = overcount_strings(xlwt_file(tmp_path / "both.xls", extra_rows=300))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(UnreadableFile) as caught:
+        read_all(path)
+    assert caught.value.code == "corrupt"
+
+
+def test_bare_biff4_worksheet_is_read():
+    """tests/data/xls/biff4_no_ole.xls: an Excel 4.0 worksheet, no OLE2 container
+    (tests/data/xls/MANIFEST.md says where it comes from)."""
+    path = DATA / "biff4_no_ole.xls"
+    assert detect_format(path.read_bytes()[:64]) == "xls"
+    sheets = read_all(path)
+    ((_name, rows),) = sheets.items()
+    assert len(rows) == 27
+    assert rows[0] == (1, ["ID", "TOTAL", "MAIN", "SUB"])
+    assert rows[1] == (2, ["A", "DOG & CAT PRODUCTS", "Dog & Cat Product"])
+
+
+def test_a_bare_biff_header_with_nothing_readable_after_it_is_corrupt(tmp_path):
+    path = tmp_path / "biff2.xls"
+    path.write_bytes(b"\x09\x00\x04\x00\x00\x00\x10\x00" + b"\xff" * 40)
+    with pytest.raises(UnreadableFile) as caught:
+        read_all(path)
+    assert caught.value.code == "corrupt"
+
+
+def _far_cells_file(path: Path) -> Path:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("S")
+    sheet.write(0, 0, "a")
+    sheet.write(65535, 255, "z")
+    book.save(str(path))
+    return path
+
+
+def test_a_far_cell_costs_xlrd_one_row_not_the_whole_sheet(tmp_path):
+    """A 5 KB file with values at A1 and IV65536: each row holds its own cells only."""
+    with open_workbook(_far_cells_file(tmp_path / "far.xls")) as book:
+        rows = list(next(book.sheets()).rows)
+    assert len(rows) == 65536
+    assert rows[0] == (1, ["a"]) and rows[-1] == (65536, [None] * 255 + ["z"])
+    assert sum(len(cells) for _number, cells in rows) == 257
+
+
+def test_calamine_is_not_given_a_sheet_range_past_its_bound(tmp_path):
+    """The same cells in a file only calamine reads: its dense range would be 16.7
+    million cells (1 GB), so the file is refused before calamine reads it."""
+    path = overcount_strings(_far_cells_file(tmp_path / "far.xls"))
+    with pytest.raises(UnreadableFile) as caught:
+        open_workbook(path)
+    assert caught.value.code == "over_limit"
+    assert caught.value.params == {"part": "xls sheet", "limit": "cells per sheet"}
+    assert "16777216 cells" in caught.value.detail
