@@ -24,7 +24,10 @@ Value rules (one cell → one value):
   places: a date-time format at midnight gives a ``date``, an error cell is empty.
 - xlsx ``t="d"`` cells (ISO 8601): a date (``2026-11-24``), a naive datetime (offset
   dropped) or a time of day (``12:30:00``); text that is no ISO value stays text.
-- csv: every field is text.
+- csv: every field is text, decoded as its BOM declares (UTF-8, UTF-16, UTF-32), as
+  the caller chose (`encoding`) or as :mod:`utils.excel_read.text_encoding` detects;
+  bytes the encoding cannot decode are ``bad_encoding`` (with the line), never
+  replaced.
 
 Limits are the reader's (:mod:`utils.excel_read.limits`): Excel's 1,048,576 rows and
 16,384 columns per sheet, and counts of shared strings, styles and elements per part.
@@ -40,7 +43,8 @@ Memory, per format (every reader streams; what is held besides the current row):
   each row only as long as its last cell; rows are converted lazily. A file xlrd
   cannot parse goes to python-calamine, whose dense sheet range is bounded before it
   reads (:mod:`utils.excel_read.xls_calamine`).
-- csv is streamed with the csv module; nothing but the current row is held.
+- csv is streamed with the csv module; nothing but the current row is held (the
+  encoding detector reads a 64 KB sample).
 """
 
 from __future__ import annotations
@@ -50,16 +54,19 @@ import os
 from .common import CellError, Sheet, UnreadableFile, Workbook
 from .csvfile import CSV_DELIMITERS, CsvWorkbook
 from .detect import HEAD_BYTES, OLE2_MAGIC, detect_format
+from .text_encoding import ENCODINGS, chosen_encoding
 from .xls import open_xls
 from .xlsx import XlsxWorkbook
 
 __all__ = [
     "CSV_DELIMITERS",
+    "ENCODINGS",
     "HEAD_BYTES",
     "CellError",
     "Sheet",
     "UnreadableFile",
     "Workbook",
+    "chosen_encoding",
     "detect_format",
     "open_workbook",
 ]
@@ -70,13 +77,16 @@ def open_workbook(
     *,
     max_uncompressed_bytes: int = 1_000_000_000,
     max_rows: int | None = None,
+    encoding: str | None = None,
 ) -> Workbook:
     """Open a spreadsheet whose format is detected from its content.
 
     Checks made here: type, emptiness, encryption, zip size (the sum of the declared
     uncompressed sizes, then the real sizes while streaming), csv encoding and csv row
     count. ``too_many_rows`` (a row number above `max_rows`): xls and csv before their
-    rows are read, xlsx when the reader reaches such a row.
+    rows are read, xlsx when the reader reaches such a row. `encoding` (a name
+    :func:`chosen_encoding` knows) reads a csv in that encoding instead of detecting it;
+    workbooks ignore it.
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
@@ -86,4 +96,4 @@ def open_workbook(
         return XlsxWorkbook(path, max_uncompressed_bytes, max_rows)
     if fmt == "xls":
         return open_xls(path, max_rows, ole=head.startswith(OLE2_MAGIC))
-    return CsvWorkbook(path, head, max_rows)
+    return CsvWorkbook(path, head, max_rows, encoding)
