@@ -1,12 +1,12 @@
 """xls files as they come from the wild: stream names in capitals, files xlrd cannot
 parse (read by python-calamine instead), bare BIFF2-4 worksheets."""
 
-import struct
 from pathlib import Path
 
 import pytest
 import xlwt
 
+from tests.xls_edits import overcount_strings, overlap_root_with_workbook, rename_stream
 from utils.excel_read import UnreadableFile, detect_format, open_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "xls"
@@ -29,45 +29,6 @@ def xlwt_file(path: Path, rows=ROWS, *, at=(0, 0), extra_rows: int = 0) -> Path:
     for r in range(extra_rows):
         sheet.write(at[0] + len(rows) + r, at[1], f"SKU{r:04}")
     book.save(str(path))
-    return path
-
-
-def _directory(data: bytes) -> int:
-    """Offset of the compound file's directory (its first sector), 512-byte sectors."""
-    sector = 1 << struct.unpack_from("<H", data, 30)[0]
-    return 512 + struct.unpack_from("<i", data, 48)[0] * sector
-
-
-def rename_stream(path: Path, new: str) -> Path:
-    """Rename the Workbook stream in the compound file's directory (entry 1)."""
-    data = bytearray(path.read_bytes())
-    entry = _directory(data) + 128
-    assert bytes(data[entry : entry + 16]).decode("utf-16-le") == "Workbook"
-    encoded = (new + "\0").encode("utf-16-le")
-    data[entry : entry + 64] = encoded.ljust(64, b"\0")
-    struct.pack_into("<H", data, entry + 64, len(encoded))
-    path.write_bytes(bytes(data))
-    return path
-
-
-def overlap_root_with_workbook(path: Path) -> Path:
-    """Point the root entry's mini stream at the Workbook stream's first sector: two
-    directory entries claim one sector, which xlrd calls corruption."""
-    data = bytearray(path.read_bytes())
-    root = _directory(data)
-    workbook_start = struct.unpack_from("<i", data, root + 128 + 116)[0]
-    struct.pack_into("<iI", data, root + 116, workbook_start, 64)
-    path.write_bytes(bytes(data))
-    return path
-
-
-def overcount_strings(path: Path, more: int = 5) -> Path:
-    """Make the SST record declare `more` strings than it holds, as some exporters do."""
-    data = bytearray(path.read_bytes())
-    at = data.index(b"\xfc\x00")  # the SST record: type 0x00FC, length, total, unique
-    total, unique = struct.unpack_from("<II", data, at + 4)
-    struct.pack_into("<II", data, at + 4, total + more, unique + more)
-    path.write_bytes(bytes(data))
     return path
 
 
