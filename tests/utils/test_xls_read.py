@@ -125,3 +125,15 @@ def test_calamine_is_not_given_a_sheet_range_past_its_bound(tmp_path):
     assert caught.value.code == "over_limit"
     assert caught.value.params == {"part": "xls sheet", "limit": "cells per sheet"}
     assert "16777216 cells" in caught.value.detail
+
+
+def test_xls_numbers_that_are_no_number_under_a_date_format_stay_floats(tmp_path):
+    date = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    path = tmp_path / "nan.xls"
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("S")
+    for column, value in enumerate([float("nan"), float("inf"), -1e308]):
+        sheet.write(0, column, value, date)
+    book.save(str(path))
+    ((_number, (nan, inf, tiny)),) = next(iter(read_all(path).values()))
+    assert nan != nan and inf == float("inf") and tiny == -1e308
