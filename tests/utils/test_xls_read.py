@@ -1,11 +1,13 @@
 """xls files as they come from the wild: stream names in capitals, files xlrd cannot
 parse (read by python-calamine instead), bare BIFF2-4 worksheets."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 import xlwt
 
+from tests.utils import test_same_cells as same_cells
 from tests.xls_edits import overcount_strings, overlap_root_with_workbook, rename_stream
 from utils.excel_read import UnreadableFile, detect_format, open_workbook
 
@@ -137,3 +139,42 @@ def test_xls_numbers_that_are_no_number_under_a_date_format_stay_floats(tmp_path
     book.save(str(path))
     ((_number, (nan, inf, tiny)),) = next(iter(read_all(path).values()))
     assert nan != nan and inf == float("inf") and tiny == -1e308
+
+
+def test_calamine_gives_the_value_rules_but_for_the_differences_it_documents(tmp_path):
+    """utils/excel_read/xls_calamine.py names what calamine converts otherwise: a
+    date-time format at midnight is a date, a negative serial under a date format a
+    time, an error cell empty."""
+    cells = [cell for cell in same_cells.CELLS if abs(cell[0]) < 1e100]
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("S")
+    for row, (value, code, _expected, _text) in enumerate(cells):
+        sheet.write(row, 0, value, xlwt.easyxf(num_format_str=code))
+    sheet.row(0).set_cell_error(1, "#DIV/0!")
+    sheet.write(0, 2, True)
+    book.save(str(tmp_path / "cells.xls"))
+    path = overcount_strings(tmp_path / "cells.xls")
+    rows = [cells_read for _number, cells_read in next(iter(read_all(path).values()))]
+    differences = {
+        (value, code): (expected, row[0])
+        for (value, code, expected, _text), row in zip(cells, rows, strict=True)
+        if (type(row[0]), row[0]) != (type(expected), expected)
+    }
+    assert differences == {
+        (46350, "yyyy-mm-dd hh:mm"): (datetime.datetime(2026, 11, 24), datetime.date(2026, 11, 24)),
+        (-3, "yyyy-mm-dd"): (-3, datetime.time(0)),
+        (-3.5, "yyyy-mm-dd hh:mm"): (-3.5, datetime.time(12)),
+    }
+    assert rows[0][1:] == [None, True]
+
+
+def test_a_value_calamine_cannot_convert_refuses_the_file_instead_of_a_panic(tmp_path):
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("S")
+    sheet.write(0, 0, "ok")
+    sheet.write(1, 0, -1e308, xlwt.easyxf(num_format_str="yyyy-mm-dd"))
+    book.save(str(tmp_path / "panic.xls"))
+    with pytest.raises(UnreadableFile) as caught:
+        read_all(overcount_strings(tmp_path / "panic.xls"))
+    assert caught.value.code == "corrupt"
+    assert "row 2" in caught.value.detail

@@ -9,9 +9,11 @@ records of the workbook stream are walked (linear, nothing held) and a file whos
 sheet range passes :data:`MAX_CELLS` is refused (``over_limit``). Rows become Python
 values one at a time.
 
-calamine converts the cells itself, so two value rules differ from xlrd's path: a
-date-time format at midnight gives a ``date``, and an error cell (``#N/A``...) is
-read as empty, as calamine gives it.
+calamine converts the cells itself, so some value rules differ from xlrd's path: a
+date-time format at midnight gives a ``date``, an error cell (``#N/A``...) is read as
+empty, and a negative serial under a date format is what calamine makes of it (a time
+of day). A serial it cannot convert at all (1e300 under a date format) makes calamine
+panic: that is caught and the file refused as ``corrupt``.
 """
 
 from __future__ import annotations
@@ -121,7 +123,19 @@ def _rows(sheet: python_calamine.CalamineSheet) -> Iterator[tuple[int, list]]:
     if sheet.start is None:
         return
     lead = [None] * sheet.start[1]
-    for number_from_1, values in enumerate(sheet.iter_rows(), 1):
+    rows = sheet.iter_rows()
+    number_from_1 = 0
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except BaseException as exc:  # a Rust panic is a BaseException (PanicException)
+            if type(exc).__name__ != "PanicException":
+                raise
+            where = f"sheet {sheet.name!r} row {number_from_1 + 1}"
+            raise UnreadableFile("corrupt", f"xls {where}: calamine {exc}") from None
+        number_from_1 += 1
         yield number_from_1, trim([*lead, *map(_value, values)])
 
 
