@@ -121,38 +121,43 @@ class XlsWorkbook(Workbook):
 
     def _rows(self, sheet: xlrd.sheet.Sheet, index: int) -> Iterator[tuple[int, list]]:
         date1904 = bool(self._book.datemode)
+        kinds = self._kinds
+        # With formatting_info, xlrd keeps each row's XF indexes in an array beside its
+        # values; reading it per row saves a call of cell_xf_index per cell.
+        xf_rows = getattr(sheet, "_cell_xf_indexes", None)
         for rowx in range(sheet.nrows):
+            values = sheet.row_values(rowx)
+            xfs = xf_rows[rowx] if xf_rows is not None else ()
             cells = []
-            for colx, (kind, value) in enumerate(
-                zip(sheet.row_types(rowx), sheet.row_values(rowx), strict=True)
-            ):
-                if kind in (xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_DATE):
-                    shown_as = self._shown_as(sheet, rowx, colx, kind)
-                    value = serial_value(value, shown_as, date1904) if shown_as else number(value)
-                    cells.append(value)
+            for colx, kind in enumerate(sheet.row_types(rowx)):
+                value = values[colx]
+                if kind == xlrd.XL_CELL_TEXT:
+                    cells.append(value or None)
+                elif kind == xlrd.XL_CELL_NUMBER or kind == xlrd.XL_CELL_DATE:
+                    xf = xfs[colx] if colx < len(xfs) else -1
+                    shown_as = kinds.get(xf) if xf >= 0 else _without_xf(kind)
+                    cells.append(
+                        serial_value(value, shown_as, date1904) if shown_as else number(value)
+                    )
                 else:
                     cells.append(_plain_value(kind, value))
             yield rowx + 1, trim(cells)
         if self._book.on_demand:
             self._book.unload_sheet(index)
 
-    def _shown_as(self, sheet: xlrd.sheet.Sheet, rowx: int, colx: int, kind: int) -> str | None:
-        """How the cell's number format shows its number. When the file gives the cell
-        no XF (BIFF2 cells may carry their format inline), xlrd's own date test decides,
-        and 'time' reads a serial below 1 as a time of day and any other as a datetime."""
-        try:
-            return self._kinds.get(sheet.cell_xf_index(rowx, colx))
-        except (IndexError, KeyError):
-            return "time" if kind == xlrd.XL_CELL_DATE else None
-
     def _release(self) -> None:
         self._book.release_resources()
 
 
+def _without_xf(kind: int) -> str | None:
+    """A number cell the file gives no XF (BIFF2 cells may carry their format inline):
+    xlrd's own date test decides, and 'time' reads a serial below 1 as a time of day,
+    any other as a datetime."""
+    return "time" if kind == xlrd.XL_CELL_DATE else None
+
+
 def _plain_value(kind: int, value: Any) -> Any:
-    """A text, boolean, error or empty xlrd cell as a plain value."""
-    if kind == xlrd.XL_CELL_TEXT:
-        return value or None
+    """A boolean, error or empty xlrd cell as a plain value."""
     if kind == xlrd.XL_CELL_BOOLEAN:
         return bool(value)
     if kind == xlrd.XL_CELL_ERROR:
