@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import job_files
 from .exports import export_job_create
+from .importer import encoding_note
 from .jobs import ACTIVE, job_cancel, job_retry
 from .models import FileJob, ImportMode, JobDirection, JobStatus
 from .selectors import job_get, job_list
@@ -189,7 +190,13 @@ def job_pace(job: FileJob, now) -> tuple[float | None, int | None]:
 
 
 def status_note(job: FileJob) -> str:
-    """What a cancelled job left behind: an import keeps the rows it had committed."""
+    """What a cancelled job left behind (an import keeps the rows it had committed), and
+    the encoding a csv was read in when it was guessed."""
+    notes = [note for note in (_cancel_note(job), encoding_note(job)) if note]
+    return " ".join(notes)
+
+
+def _cancel_note(job: FileJob) -> str:
     if job.status != JobStatus.CANCELLED:
         return ""
     if job.direction == JobDirection.EXPORT:
@@ -216,6 +223,7 @@ def job_import(request):
         kind=request.POST.get("kind", ""),
         uploaded=uploaded,
         mode=request.POST.get("mode", ""),
+        encoding=request.POST.get("encoding", ""),
         language=request.LANGUAGE_CODE,
     )
     return JsonResponse(

@@ -78,6 +78,8 @@ def _encode_cell(value):
         return {"d": value.isoformat()}
     if isinstance(value, datetime.time):
         return {"t": value.isoformat()}
+    if isinstance(value, datetime.timedelta):  # an elapsed-time cell ([h]:mm)
+        return {"ms": value // datetime.timedelta(milliseconds=1)}
     if isinstance(value, CellError):
         return {"e": value.text}
     raise TypeError(f"cell of type {type(value).__name__}")
@@ -88,6 +90,7 @@ _DECODERS = {
     "d": datetime.date.fromisoformat,
     "t": datetime.time.fromisoformat,
     "e": CellError,
+    "ms": lambda ms: datetime.timedelta(milliseconds=ms),
 }
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from loguru import logger
 
 from utils import excel_values
-from utils.excel_read import Sheet, UnreadableFile, open_workbook
+from utils.excel_read import ENCODINGS, Sheet, UnreadableFile, Workbook, open_workbook
 from utils.excel_values import normalize_header
 from utils.xlsx_stream import column_letters
 
@@ -447,10 +447,11 @@ def run_import(job: FileJob, claim: Claim) -> None:
         import_parts.parts_resume(job, claim)
         return
     limits = {"max_uncompressed_bytes": settings.MAX_XLSX_UNCOMPRESSED_MB * 1024 * 1024}
+    limits["encoding"] = job.options.get("encoding") or None  # a csv's, chosen on upload
     try:
         with job_files.local_copy(job.upload_name) as path, open_workbook(path, **limits) as book:
             header = locate_header(book.sheets(), get_spec(job.kind))
-            _remember_header(job, claim, header)
+            _remember_header(job, claim, header, book)
             if import_parts.should_split(job, header):
                 import_parts.split_import(job, claim, header)
                 return
@@ -487,8 +488,9 @@ def finish_import(job: FileJob, claim: Claim) -> None:
     job_log.info("job {} import {} done: {}", job.pk, job.kind, _summary(job))
 
 
-def _remember_header(job: FileJob, claim: Claim, header: Header) -> None:
-    """Kept on the job: the report repeats the original header; the page names the sheet."""
+def _remember_header(job: FileJob, claim: Claim, header: Header, book: Workbook) -> None:
+    """Kept on the job: the report repeats the original header; the page names the sheet
+    and, for a csv whose encoding was guessed, the encoding it was read in."""
     job.sheet_name = header.sheet.name
     job.options = {
         **job.options,
@@ -497,6 +499,9 @@ def _remember_header(job: FileJob, claim: Claim, header: Header) -> None:
         "columns": {column.key: position for position, column in header.columns.items()},
         "ignored_columns": header.ignored,
     }
+    if book.encoding:
+        job.options["read_encoding"] = book.encoding.removesuffix("-sig")
+        job.options["encoding_guessed"] = book.encoding_guessed
     total = getattr(header.sheet, "height", None)
     fields = {"sheet_name": job.sheet_name, "options": job.options}
     if total:
@@ -505,6 +510,18 @@ def _remember_header(job: FileJob, claim: Claim, header: Header) -> None:
         raise claim.lost()
     for name, value in fields.items():
         setattr(job, name, value)
+
+
+def encoding_note(job: FileJob) -> str:
+    """For a csv whose encoding the reader guessed: which one it used, and what to do
+    if that was wrong ('' otherwise)."""
+    if not (job.options or {}).get("encoding_guessed"):
+        return ""
+    used = job.options.get("read_encoding", "")
+    return _(
+        "The CSV file was read as %(encoding)s, guessed from its content. If some text "
+        "looks wrong, import the file again and choose its encoding."
+    ) % {"encoding": ENCODINGS.get(used, used)}
 
 
 def unreadable_message(exc: UnreadableFile) -> str:
@@ -518,9 +535,20 @@ def unreadable_message(exc: UnreadableFile) -> str:
         "too_large_uncompressed": _(
             "The workbook expands to more than the allowed size; it may be a zip bomb."
         ),
-        "bad_encoding": _("The CSV file is neither UTF-8 nor GBK/GB18030 encoded."),
+        "bad_encoding": _(
+            "The CSV file's encoding could not be recognised: import it again and choose "
+            "its encoding (UTF-8, GBK...)."
+        ),
         "too_many_rows": _("The sheet has more rows than allowed."),
     }
+    if exc.code == "bad_encoding" and "line" in exc.params:
+        return (
+            _(
+                "The CSV file cannot be read as %(encoding)s: line %(line)s holds bytes that are "
+                "not %(encoding)s. Import it again and choose its encoding."
+            )
+            % exc.params
+        )
     if exc.code == "over_limit":  # the detail names the part and the limit passed
         return _("The file goes past what the reader accepts (%(detail)s).") % {
             "detail": exc.detail

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from loguru import logger
 
-from utils.excel_read import UnreadableFile, detect_format
+from utils.excel_read import ENCODINGS, UnreadableFile, chosen_encoding, detect_format
 
 from . import job_files
 from .job_errors import RequestRefused
@@ -47,6 +47,22 @@ def sniff(uploaded) -> str:
         ) from exc
 
 
+def check_encoding(name: str) -> str:
+    """The csv encoding a user chose, as the reader names it ('' to detect it)."""
+    if not name.strip():
+        return ""
+    try:
+        codec = chosen_encoding(name)
+    except ValueError as exc:
+        raise RequestRefused(
+            400,
+            "unknown_encoding",
+            _("Unknown encoding “%(encoding)s”: choose one of %(known)s.")
+            % {"encoding": name[:40], "known": ", ".join(ENCODINGS)},
+        ) from exc
+    return codec.removesuffix("-sig")
+
+
 def clean_file_name(name: str) -> str:
     """The user's file name for display only: no path, no control characters."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -55,12 +71,21 @@ def clean_file_name(name: str) -> str:
 
 
 def import_job_create(
-    *, user, kind: str, uploaded, mode: str = "", language: str = "zh-hans", quota: bool = True
+    *,
+    user,
+    kind: str,
+    uploaded,
+    mode: str = "",
+    encoding: str = "",
+    language: str = "zh-hans",
+    quota: bool = True,
 ) -> tuple[FileJob, bool]:
     """Store ``uploaded`` and queue its import; returns (job, created).
 
-    The same file for the same kind and mode, uploaded again while its first job is queued
-    or running, returns that job instead of starting another. Otherwise the user's quotas
+    ``encoding`` (a name of ``utils.excel_read.ENCODINGS`` or an alias) reads a csv in
+    that encoding instead of detecting it. The same file for the same kind, mode and
+    encoding, uploaded again while its first job is queued or running, returns that job
+    instead of starting another. Otherwise the user's quotas
     (``basic.quotas``) must allow one more job and these bytes, unless ``quota`` is False
     (the ``excel_import`` command: whoever runs it runs the system).
     """
@@ -68,6 +93,7 @@ def import_job_create(
     mode = mode or ImportMode.CREATE_OR_UPDATE
     if mode not in ImportMode.values:
         raise RequestRefused(400, "bad_mode", _("Unknown mode “%(mode)s”.") % {"mode": mode})
+    encoding = check_encoding(encoding)
     if uploaded.size > max_upload_bytes():
         raise RequestRefused(
             413,
@@ -76,6 +102,9 @@ def import_job_create(
         )
     file_format = sniff(uploaded)
     digest = job_files.sha256_of(uploaded)
+    same_encoding = (
+        {"options__encoding": encoding} if encoding else {"options__encoding__isnull": True}
+    )
     running = FileJob.objects.filter(
         owner=user,
         kind=kind,
@@ -83,6 +112,7 @@ def import_job_create(
         direction=JobDirection.IMPORT,
         fingerprint=digest,
         status__in=ACTIVE,
+        **same_encoding,
     ).first()
     if running:
         return running, False
@@ -113,6 +143,7 @@ def import_job_create(
                 upload_name=stored,
                 fingerprint=digest,
                 upload_size=uploaded.size,
+                options={"encoding": encoding} if encoding else {},
             )
             job_enqueue_on_commit(job)
     except RequestRefused:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from utils.excel_read import ENCODINGS
+
 from .api import PAGE_SIZE, job_as_dict
 from .exports import export_job_create
 from .health import health_report, health_summary, may_see_detail
@@ -154,6 +156,8 @@ def import_page(request, kind: str):
         "spec": spec,
         "columns": _column_rows(spec),
         "modes": [(value, label, MODE_HELP[value]) for value, label in ImportMode.choices],
+        "encodings": list(ENCODINGS.items()),
+        "chosen_encoding": request.GET.get("encoding", ""),
         "allowed": user_may(request.user, spec.import_permissions),
         "max_upload_mb": settings.MAX_UPLOAD_MB,
         "max_upload_bytes": settings.MAX_UPLOAD_MB * 1024 * 1024,

@@ -2,6 +2,7 @@
 
 from django.core.management.base import CommandError
 
+from basic.importer import encoding_note
 from basic.jobs import job_wait
 from basic.models import FileJob, JobStatus
 
@@ -17,6 +18,8 @@ def wait_until_succeeded(command, job: FileJob, timeout: float) -> FileJob:
     except TimeoutError as exc:
         raise CommandError(str(exc)) from exc
     command.stdout.write(f"job {job.pk} {job.status}: {job.message}")
+    if note := encoding_note(job):
+        command.stdout.write(note)
     if job.status != JobStatus.SUCCEEDED:
         raise CommandError(f"job {job.pk} {job.status}")
     return job

@@ -104,7 +104,8 @@ def test_a_part_cells_keep_their_types(tmp_path):
     from utils.excel_read import CellError
 
     cells = [None, "文本", 1.5, 3, True, datetime.datetime(2026, 11, 24, 10, 30),
-             datetime.date(2026, 11, 24), datetime.time(8, 15), CellError("#N/A"), "", -0.0]  # fmt: skip
+             datetime.date(2026, 11, 24), datetime.time(8, 15), CellError("#N/A"), "", -0.0,
+             datetime.timedelta(days=1, hours=12, milliseconds=5)]  # fmt: skip
     line = import_parts.encode_segment(True, [[7, cells]])
     decoded = import_parts.json.loads(line, object_hook=import_parts._decode_object)
     assert decoded == {"cut": True, "rows": [[7, cells]]}

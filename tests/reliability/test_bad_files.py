@@ -33,7 +33,6 @@ REFUSED = {
     "png_renamed.xls": (415, "unsupported_type"),
     "jpeg_renamed.xlsx": (415, "unsupported_type"),
     "html_as.xls": (415, "unsupported_type"),
-    "utf16.csv": (415, "unsupported_type"),
 }
 
 # file → the job's whole-file failure message (English)
@@ -48,6 +47,9 @@ FAILED = {
     # refused before any row, not blank rows up to the 10^20th
     "row_number_1e20.xlsx": "The sheet has more rows than allowed",
     "column_past_xfd.xlsx": "goes past what the reader accepts (xl/worksheets/sheet1.xml",
+    # values at A1 and IV65536 in a file only calamine reads: refused before calamine
+    # builds its 16.7-million-cell range
+    "far_cells_for_calamine.xls": "goes past what the reader accepts (xls: a sheet spans",
 }
 
 # file → (created, failed, check of what was written and reported)
@@ -109,6 +111,23 @@ IMPORTED = {
         lambda job: Product.objects.filter(sku_code="1001", barcode="6900000000017").exists(),
     ),
     "valid.xls": (3, 0, lambda job: _products()["SKU001"] == "赣南脐橙"),
+    "utf16.csv": (3, 0, lambda job: _products()["SKU002"] == "阿克苏苹果"),
+    # single-byte code pages: read exactly; cp1250 reads cp1252's bytes too, so the job
+    # says which encoding it guessed
+    "cp1252.csv": (
+        3,
+        0,
+        lambda job: (
+            _products()["SKU001"] == "Café crème"
+            and job.options["read_encoding"] == "cp1252"
+            and job.options["encoding_guessed"]
+        ),
+    ),
+    "cp1251.csv": (3, 0, lambda job: _products()["SKU002"] == "Хлеб ржаной"),
+    # xls that xlrd alone refuses
+    "stream_in_capitals.xls": (3, 0, lambda job: _products()["SKU001"] == "赣南脐橙"),
+    "string_table_overcount.xls": (3, 0, lambda job: _products()["SKU003"] == "海南芒果"),
+    "shared_sector.xls": (3, 0, lambda job: _products()["SKU002"] == "阿克苏苹果"),
     "dates_text.csv": (
         6,
         0,

@@ -1,3 +1,4 @@
+import codecs
 import datetime
 import itertools
 import pickle
@@ -138,10 +139,24 @@ def set_declared_size(path: Path, member: str, size: int) -> None:
         ("商品编码,数量\n".encode("gb18030"), "csv"),
         (b"\xef\xbb\xbfsku;qty\n", "csv"),
         ("a,订".encode()[:-1], "csv"),  # a multibyte character cut by the head's end
+        ("sku,名称\n".encode("utf-16"), "csv"),  # BOM, then UTF-16 in the machine's order
+        ("sku,名称\n".encode("utf-16-be"), "unsupported_type"),  # no BOM: NUL bytes
+        (codecs.BOM_UTF16_BE + "sku,名称\n".encode("utf-16-be"), "csv"),
+        ("sku,名称\n".encode("utf-32"), "csv"),
+        (codecs.BOM_UTF32_BE + "sku,名称\n".encode("utf-32-be"), "csv"),
+        ("sku,name\nA-1,Crème brûlée\n".encode("cp1252"), "csv"),
+        ("артикул,название\nA-1,Молоко\n".encode("cp1251"), "csv"),
+        (b"\x09\x04\x06\x00\x00\x00\x10\x00", "xls"),  # BIFF4 BOF, no OLE2 container
+        (b"\x09\x00\x04\x00\x02\x00\x10\x00", "xls"),  # BIFF2
     ],
 )
 def test_detect_format_from_content(head, expected):
-    assert detect_format(head) == expected
+    if expected == "unsupported_type":
+        with pytest.raises(UnreadableFile) as caught:
+            detect_format(head)
+        assert caught.value.code == expected
+    else:
+        assert detect_format(head) == expected
 
 
 @pytest.mark.parametrize(
@@ -151,10 +166,10 @@ def test_detect_format_from_content(head, expected):
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         b"\xff\xd8\xff\xe0\x00\x10JFIF",
         b"text with a NUL \x00 byte",
-        b"\xff\xfe" + "UTF-16".encode("utf-16-le"),
+        bytes(range(1, 32)) * 8 + bytes(range(128, 256)),  # control bytes, no text
         b"<html><body><table><tr><td>1</td></tr></table></body></html>",
         b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
-        b"\x80\x80\x80 neither UTF-8 nor GB18030",
+        bytes(range(128, 256)) * 4,  # no code page reads this as text
     ],
 )
 def test_detect_format_refuses_other_content(head):
@@ -596,8 +611,8 @@ def test_csv_utf8_head_with_gb18030_later_is_read_whole_as_gb18030(tmp_path):
     assert rows[-1] == (5002, ["B-2", "中文名称"])
 
 
-def test_csv_invalid_in_both_encodings_after_the_head(tmp_path):
-    data = b"sku,name\n" + b"A-1,x\n" * 12_000 + b"B-2,\xff\xfe\xff\n"
+def test_csv_that_no_encoding_reads_after_the_head_is_bad_encoding(tmp_path):
+    data = b"sku,name\n" + b"A-1,x\n" * 12_000 + b"B-2," + bytes(range(128, 256)) * 4 + b"\n"
     assert refusal(write_csv(tmp_path, data)).code == "bad_encoding"
 
 

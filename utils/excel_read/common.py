@@ -71,12 +71,14 @@ class Sheet:
 class Workbook:
     """An open spreadsheet: iterate :meth:`sheets`, then :meth:`close` (or use ``with``).
 
-    `encoding` and `delimiter` are set for csv only (``'utf-8-sig'``, ``'utf-8'`` or
-    ``'gb18030'``; one of ``, ; \\t |``), None otherwise.
+    `encoding` and `delimiter` are set for csv only (the Python codec that reads it,
+    such as ``'utf-8'``, ``'gb18030'`` or ``'cp1252'``; one of ``, ; \\t |``), None
+    otherwise; `encoding_guessed` is True when the detector was not sure of the encoding.
     """
 
     format: str = ""
     encoding: str | None = None
+    encoding_guessed: bool = False
     delimiter: str | None = None
 
     def __init__(self) -> None:

@@ -22,6 +22,7 @@ _FORMAT_BRACKETS = re.compile(r"\[[^\]]*\]")
 _EPOCH_1900 = datetime.datetime(1899, 12, 30)
 _EPOCH_1904 = datetime.datetime(1904, 1, 1)
 _DAY_MS = 86_400_000
+_MAX_DAYS = 999_999_999  # datetime.timedelta's limit
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -47,8 +48,11 @@ def serial_value(serial: int | float, kind: str, date1904: bool) -> Any:
 
     Date formats give a date when the serial has no time of day and a datetime when it
     has one; times are rounded to the millisecond, as Excel shows them. A serial that
-    is no date (negative, or past 9999-12-31) stays a number.
+    is no date (negative, or past 9999-12-31) stays a number, and so does one past any
+    duration Python holds (or NaN, or an infinity).
     """
+    if not -_MAX_DAYS <= serial <= _MAX_DAYS:
+        return number(serial)
     ms = round(serial * _DAY_MS)
     if kind == "duration":
         return datetime.timedelta(milliseconds=ms)

@@ -20,11 +20,16 @@ class Command(BaseCommand):
             "--mode", choices=ImportMode.values, default=ImportMode.CREATE_OR_UPDATE
         )
         parser.add_argument(
+            "--encoding",
+            default="",
+            help="a csv's encoding (utf-8, gbk, cp1252, ...) instead of detecting it",
+        )
+        parser.add_argument(
             "--wait", action="store_true", help="wait for the job and print its summary"
         )
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most")
 
-    def handle(self, *args, kind, file: Path, user, mode, wait, timeout, **options):
+    def handle(self, *args, kind, file: Path, user, mode, encoding, wait, timeout, **options):
         try:
             owner = get_user_model().objects.get(username=user)
         except get_user_model().DoesNotExist as exc:
@@ -35,7 +40,12 @@ class Command(BaseCommand):
             uploaded = File(handle, name=file.name)
             try:
                 job, created = import_job_create(
-                    user=owner, kind=kind, uploaded=uploaded, mode=mode, quota=False
+                    user=owner,
+                    kind=kind,
+                    uploaded=uploaded,
+                    mode=mode,
+                    encoding=encoding,
+                    quota=False,
                 )
             except RequestRefused as refused:
                 raise CommandError(refused.message) from refused

@@ -7,6 +7,7 @@ import csv
 import io
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -16,6 +17,7 @@ import xlwt
 from openpyxl.styles import Font
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[2]))  # the repository, for tests.xls_edits
 HEADER = ["商品编码", "商品名称", "条码", "规格", "单位", "重量(kg)", "售价", "成本价", "状态"]
 ROWS = [
     ["SKU001", "赣南脐橙", "6900000000017", "5kg装", "箱", 5.2, 59.9, 32, "启用"],
@@ -171,6 +173,7 @@ def main():
             writer.writerow(["A001", f"D{n}", "SKU0001", "1", "9.90", text, "20261124"])
     (HERE / "valid.xlsx").unlink()
     attacks()
+    from_the_wild()
 
 
 def attacks():
@@ -181,6 +184,48 @@ def attacks():
     _edit_sheet("row_number_1e20.xlsx", rb'(r="[A-Z]*)3"', rb'\g<1>100000000000000000000"')
     xlsx("column_past_xfd.xlsx", ROWS[:1])
     _edit_sheet("column_past_xfd.xlsx", rb'r="I2"', rb'r="XFE2"')
+
+
+# Product rows a single-byte code page can hold (keys as headers, no Chinese).
+LATIN_ROWS = [["sku_code", "name", "price"], ["SKU001", "Café crème", "3.5"],
+              ["SKU002", "Müller Straße", "4"], ["SKU003", "naïve façade", "5"]]  # fmt: skip
+CYRILLIC_ROWS = [["sku_code", "name", "price"], ["SKU001", "Молоко пастеризованное", "3.5"],
+                 ["SKU002", "Хлеб ржаной", "4"], ["SKU003", "Сыр российский", "5"]]  # fmt: skip
+
+
+def from_the_wild():
+    """Files other readers open: csv in single-byte code pages, xls that xlrd alone
+    refuses (stream name in capitals, a string table that overcounts, two directory
+    entries claiming one sector), and a few-KB xls whose sheet range calamine would
+    hold as 16.7 million cells."""
+    from tests.xls_edits import overcount_strings, overlap_root_with_workbook, rename_stream
+
+    for name, rows, encoding in (("cp1252.csv", LATIN_ROWS, "cp1252"),
+                                 ("cp1251.csv", CYRILLIC_ROWS, "cp1251")):  # fmt: skip
+        text = "".join(",".join(row) + "\r\n" for row in rows)
+        (HERE / name).write_bytes(text.encode(encoding))
+
+    def xls(name, rows, extra_rows=0):
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("商品")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+        for r in range(extra_rows):  # past 4 KB: out of the compound file's mini stream
+            sheet.write(len(rows) + r, 10, "备注")
+        book.save(str(HERE / name))
+        return HERE / name
+
+    rename_stream(xls("stream_in_capitals.xls", [HEADER, *ROWS]), "WORKBOOK")
+    overcount_strings(xls("string_table_overcount.xls", [HEADER, *ROWS]))
+    overlap_root_with_workbook(xls("shared_sector.xls", [HEADER, *ROWS], extra_rows=300))
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("商品")
+    for c, value in enumerate(HEADER):
+        sheet.write(0, c, value)
+    sheet.write(65535, 255, "x")
+    book.save(str(HERE / "far_cells_for_calamine.xls"))
+    overcount_strings(HERE / "far_cells_for_calamine.xls")
 
 
 def _edit_sheet(name: str, pattern: bytes, replacement: bytes):
