@@ -359,12 +359,16 @@ def start_next_after(job: FileJob) -> None:
 
 
 def job_cancel(*, job: FileJob) -> bool:
-    """Cancel a queued or running job; a running import stops at its next chunk boundary."""
+    """Cancel a queued or running job; a running import stops within
+    IMPORT_CANCEL_CHECK_ROWS rows read, and the part files of a split import go."""
+    from .import_parts import parts_payloads_delete
+
     cancelled = FileJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
         status=JobStatus.CANCELLED, finished_at=timezone.now()
     )
     if cancelled:
         transaction.on_commit(lambda: job_start_waiting(owner_id=job.owner_id))
+        transaction.on_commit(lambda: parts_payloads_delete(job.pk))
     return bool(cancelled)
 
 
