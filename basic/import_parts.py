@@ -361,12 +361,17 @@ def _finish(job: FileJob, claim: Claim) -> None:
 
 
 def _claim(part_id: int, worker: str) -> ImportPart | None:
-    from .jobs import stale_before
+    from .jobs import MAX_ATTEMPTS, stale_before
 
     now = timezone.now()
     claimed = ImportPart.objects.filter(
         Q(status=PartStatus.PENDING)
-        | Q(status=PartStatus.RUNNING, heartbeat_at__lt=stale_before()),
+        # one that died MAX_ATTEMPTS times is the sweeper's to fail, not to run again
+        | Q(
+            status=PartStatus.RUNNING,
+            heartbeat_at__lt=stale_before(),
+            attempts__lt=MAX_ATTEMPTS,
+        ),
         pk=part_id,
     ).update(
         status=PartStatus.RUNNING,

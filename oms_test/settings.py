@@ -354,6 +354,14 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each pool process of a worker is killed once its resident memory passes this, while
+# its task runs (oms_test/worker_memory.py), and replaced after a task that took more
+# than three quarters of it (Celery's own check, once the task has ended). A task is
+# killed after OMS_TASK_TIME_LIMIT_MINUTES. A job that stopped its worker twice either
+# way is failed, not run again (basic.jobs.MAX_ATTEMPTS). 0 turns a limit off.
+WORKER_MAX_MEMORY_MB = env.int("OMS_WORKER_MAX_MEMORY_MB", default=2048)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = WORKER_MAX_MEMORY_MB * 1024 * 3 // 4 or None
+CELERY_TASK_TIME_LIMIT = env.int("OMS_TASK_TIME_LIMIT_MINUTES", default=120) * 60 or None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -233,7 +233,7 @@ def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
 
     assert jobs_sweep()["failed"] == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "stopped responding 2 times" in job.message
+    assert job.status == JobStatus.FAILED and "stopped its worker 2 times" in job.message
     done = dict(job.parts.filter(status=PartStatus.DONE).values_list("number", "finished_at"))
     assert sorted(done) == [0, 1]
 
