@@ -8,6 +8,7 @@ from django.utils import timezone
 from loguru import logger
 
 from . import job_files
+from .import_parts import payload_folder
 from .models import FileJob, ImportPart
 
 
@@ -73,6 +74,7 @@ def job_history_purge(*, now=None) -> int:
         payloads = job.parts.exclude(payload_name="").values_list("payload_name", flat=True)
         for name in (job.upload_name, job.result_name, job.error_report_name, *payloads):
             _delete_if_here(name)
+        job_files.delete_folder(payload_folder(job.pk))  # and any a dead worker left unrecorded
         job.delete()
         purged += 1
     logger.bind(concern="file").info("purged {} job rows", purged)

@@ -18,16 +18,15 @@ whenever an order spans two of those chunks (see ``_cut_segments``).
 import datetime
 import gzip
 import json
-import math
-import zlib
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from loguru import logger
 
 from utils import excel_values
@@ -46,6 +45,7 @@ from .importer import (
     is_blank_row,
     process_chunk,
 )
+from .job_errors import JobRefused, JobTakenOver
 from .models import FileJob, ImportPart, JobStatus, PartStatus
 from .seen_keys import SeenKeys
 from .specs import get_spec
@@ -60,7 +60,8 @@ def should_split(job: FileJob, header: Header) -> bool:
     """Split a fresh import whose sheet declares more rows than IMPORT_SPLIT_ROWS.
 
     A file that does not say how many rows it has (a rare xlsx without ``<dimension>``)
-    and a job resuming a one-task run keep the one-task path.
+    and a job resuming a one-task run keep the one-task path. What a file declares only
+    chooses the path: the parts are cut from the rows really read (``_Dealer``).
     """
     height = header.sheet.height
     if not height or job.resume_after:
@@ -121,17 +122,23 @@ def read_segments(name: str) -> Iterator[dict]:
 class _Dealer:
     """Deals a sheet's rows into part files, marking the one-task path's chunk cuts.
 
-    Rows go to a part by a stable hash of their identity: the order number for kinds
-    with orders, the natural key otherwise. Within a part, the rows of one of the
-    one-task path's chunks form a segment; a segment is marked ``cut`` when one of its
-    orders already had lines in an earlier chunk, so the part starts a new chunk there.
+    Rows go to a part by their identity: the order number for kinds with orders, the
+    natural key otherwise. An identity met before goes to its part; a new one to the
+    last part, or to a new part once the last has IMPORT_PART_ROWS rows. So parts are
+    made from the non-blank rows read, whatever the file declares, none is empty, and
+    a file needing more than IMPORT_MAX_PARTS is refused once it gets there.
+
+    Within a part, the rows of one of the one-task path's chunks form a segment; a
+    segment is marked ``cut`` when one of its orders already had lines in an earlier
+    chunk, so the part starts a new chunk there.
     """
 
-    def __init__(self, job: FileJob, header: Header, parts: int, folder: Path):
+    def __init__(self, job: FileJob, header: Header, folder: Path):
         spec = get_spec(job.kind)
         tz = timezone.get_current_timezone()
         self.spec = spec
-        self.parts = parts
+        self.folder = folder
+        self.width = len(header.cells)  # cells of a row kept: the report's columns
         self.positions = sorted(header.columns)
         by_key = {column.key: position for position, column in header.columns.items()}
         # the group (order) decides the one-task path's cuts; the identity picks the part
@@ -141,15 +148,17 @@ class _Dealer:
         self.identity_cells = [
             (by_key[key], spec.columns_by_key[key].converter(tz)) for key in spec.key
         ]
-        self.paths = [folder / f"part-{n}.jsonl.gz" for n in range(parts)]
-        self.counts = [0] * parts
-        self._segments: list[list] = [[] for _part in range(parts)]
-        self._cut = [False] * parts
+        self.paths: list[Path] = []
+        self.counts: list[int] = []
+        self._segments: list[list] = []
+        self._cut: list[bool] = []
+        self._files: list = []
         self._chunk = 0  # the one-task path's chunk number
         self._in_chunk = 0
         self._last_group = None
         self._chunk_of_identity = SeenKeys()  # identity → first chunk it was met in
-        self._files: list = []
+        self._part_of_identity = SeenKeys()  # identity → its part
+        self._stack: ExitStack | None = None
 
     @staticmethod
     def _convert(cells: list, wanted: list) -> tuple:
@@ -164,16 +173,43 @@ class _Dealer:
         return tuple(values)
 
     def deal(self, rows) -> int:
-        with ExitStack() as stack:
-            self._files = [
-                stack.enter_context(gzip.open(path, "wt", compresslevel=1, encoding="utf-8"))
-                for path in self.paths
-            ]
+        with ExitStack() as self._stack:
             for number, cells in rows:
                 if not is_blank_row(cells, self.positions):
                     self._add(number, cells)
             self._flush()
         return sum(self.counts)
+
+    def _part_of(self, identity) -> int:
+        last = len(self.counts) - 1
+        if last < 0 or self.counts[last] >= settings.IMPORT_PART_ROWS:
+            last += 1  # where a new identity goes
+        part = self._part_of_identity.first_row(identity, last)
+        if part == len(self.counts):
+            self._open_part()
+        return part
+
+    def _open_part(self) -> None:
+        limit = settings.IMPORT_MAX_PARTS
+        if len(self.counts) >= limit:
+            raise JobRefused(
+                _(
+                    "The file has more than %(rows)s rows to import: it would take more than "
+                    "%(parts)s parts of %(part_rows)s rows, the most one import may have."
+                )
+                % {
+                    "rows": limit * settings.IMPORT_PART_ROWS,
+                    "parts": limit,
+                    "part_rows": settings.IMPORT_PART_ROWS,
+                }
+            )
+        path = self.folder / f"part-{len(self.counts)}.jsonl.gz"
+        part_file = gzip.open(path, "wt", compresslevel=1, encoding="utf-8")  # noqa: SIM115
+        self._files.append(self._stack.enter_context(part_file))  # closed when deal() ends
+        self.paths.append(path)
+        self.counts.append(0)
+        self._segments.append([])
+        self._cut.append(False)
 
     def _add(self, number: int, cells: list) -> None:
         # the same rule as importer.chunked: a chunk ends after CHUNK_ROWS rows, never
@@ -186,11 +222,13 @@ class _Dealer:
         self._in_chunk += 1
         self._last_group = group
         identity = self._convert(cells, self.identity_cells) if group is None else group[-1:]
-        part = zlib.crc32(repr(identity).encode()) % self.parts
+        part = self._part_of(identity)
         if group is not None and (
             self._chunk_of_identity.first_row(identity, self._chunk) != self._chunk
         ):
             self._cut[part] = True
+        if len(cells) > self.width:
+            cells = cells[: self.width]
         self._segments[part].append([number, cells])
         self.counts[part] += 1
 
@@ -202,26 +240,48 @@ class _Dealer:
                 self._cut[part] = False
 
 
+def payload_folder(job_id: int) -> str:
+    return f"parts/{job_id}"
+
+
 def _payload_name(job_id: int, number: int) -> str:
-    return f"parts/{job_id}/{number}.jsonl.gz"
+    return f"{payload_folder(job_id)}/{number}.jsonl.gz"
 
 
 def split_import(job: FileJob, claim: Claim, header: Header) -> None:
-    """Read the rest of the sheet once into part files, record the parts, send the first."""
-    parts = math.ceil((header.sheet.height - header.row_number) / settings.IMPORT_PART_ROWS)
-    parts = max(2, parts)
+    """Read the rest of the sheet once into part files, record the parts, send the first.
+
+    A sheet with no row to import ends the job at once. Whatever way storing or
+    recording the parts fails, no part file is left in the job storage.
+    """
     with scratch.temporary_folder("parts-") as folder:
-        dealer = _Dealer(job, header, parts, folder)
+        dealer = _Dealer(job, header, folder)
         total = dealer.deal(header.rest)
-        names = []
-        for number, path in enumerate(dealer.paths):
-            name = _payload_name(job.pk, number)
-            job_files.delete(name)  # left by an earlier attempt that died before recording
-            names.append(job_files.save_path(name, path))
+        if not total:
+            finish_import(job, claim)
+            return
+        parts_payloads_delete(job.pk)  # left by an earlier attempt that died before recording
+        names: list[str] = []
+        try:
+            for number, path in enumerate(dealer.paths):
+                names.append(job_files.save_path(_payload_name(job.pk, number), path))
+            _record_parts(job, claim, dealer.counts, names, total)
+        except JobTakenOver:  # the job's folder is its new run's now: only ours go
+            with suppress(*job_files.storage_errors()):
+                for name in names:
+                    job_files.delete(name)
+            raise
+        except BaseException:
+            parts_payloads_delete(job.pk)
+            raise
+    job_log.info("job {}: {} rows cut into {} parts", job.pk, total, len(names))
+    parts_send(job.pk)
+
+
+def _record_parts(job: FileJob, claim: Claim, counts: list[int], names: list[str], total):
     records = [
         ImportPart(job=job, number=number, rows=count, payload_name=name)
-        for number, (count, name) in enumerate(zip(dealer.counts, names, strict=True))
-        if count
+        for number, (count, name) in enumerate(zip(counts, names, strict=True))
     ]
     with transaction.atomic():
         ImportPart.objects.bulk_create(records)
@@ -231,11 +291,7 @@ def split_import(job: FileJob, claim: Claim, header: Header) -> None:
         if not recorded:
             transaction.set_rollback(True)
     if not recorded:
-        for name in names:
-            job_files.delete(name)
         raise claim.lost()
-    job_log.info("job {}: {} rows cut into {} parts", job.pk, total, len(records))
-    parts_send(job.pk)
 
 
 # Sending --------------------------------------------------------------------------------
@@ -308,12 +364,17 @@ def _finish(job: FileJob, claim: Claim) -> None:
 
 
 def _claim(part_id: int, worker: str) -> ImportPart | None:
-    from .jobs import stale_before
+    from .jobs import MAX_ATTEMPTS, stale_before
 
     now = timezone.now()
     claimed = ImportPart.objects.filter(
         Q(status=PartStatus.PENDING)
-        | Q(status=PartStatus.RUNNING, heartbeat_at__lt=stale_before()),
+        # one that died MAX_ATTEMPTS times is the sweeper's to fail, not to run again
+        | Q(
+            status=PartStatus.RUNNING,
+            heartbeat_at__lt=stale_before(),
+            attempts__lt=MAX_ATTEMPTS,
+        ),
         pk=part_id,
     ).update(
         status=PartStatus.RUNNING,
@@ -367,10 +428,14 @@ def _run_part(part: ImportPart, job: FileJob, claim: Claim) -> bool:
     columns = {
         position: spec.columns_by_key[key] for key, position in job.options["columns"].items()
     }
-    segments = [
-        (segment["cut"], list(convert_rows(segment["rows"], columns, ctx)))
-        for segment in read_segments(part.payload_name)
-    ]
+    try:
+        segments = [
+            (segment["cut"], list(convert_rows(segment["rows"], columns, ctx)))
+            for segment in read_segments(part.payload_name)
+        ]
+    except job_files.storage_errors():
+        claim.check()  # cancelled meanwhile: its part files went with the cancel
+        raise
     tally = Tally()
     with transaction.atomic():
         for chunk in _cut_segments(segments):
@@ -406,6 +471,8 @@ def _cut_segments(segments: list[tuple[bool, list]]) -> Iterator[list]:
 
 
 def parts_payloads_delete(job_id: int) -> None:
+    """Delete every part file of the job: the recorded ones, and any in its folder (a
+    worker that died while storing them left them unrecorded)."""
     for part_id, name in (
         ImportPart.objects.filter(job_id=job_id)
         .exclude(payload_name="")
@@ -417,3 +484,7 @@ def parts_payloads_delete(job_id: int) -> None:
             job_log.warning("part {} payload not deleted: {}", part_id, exc)
             continue
         ImportPart.objects.filter(pk=part_id).update(payload_name="")
+    try:
+        job_files.delete_folder(payload_folder(job_id))
+    except job_files.storage_errors() as exc:
+        job_log.warning("job {} part files not deleted: {}", job_id, exc)

@@ -34,6 +34,7 @@ from .specs import Column, ImportSpec, Row, get_spec
 
 CHUNK_ROWS = 2000
 HEADER_SEARCH_ROWS = 20
+HEADER_TEXT_CHARS = 255  # of one header cell, kept on the job: no column name is longer
 
 job_log = logger.bind(concern="file")
 
@@ -46,6 +47,7 @@ class Header:
     columns: dict[int, Column]  # cell index → column
     ignored: list[str]
     rest: Iterator  # rows after the header
+    found: int = 0  # cells the header row has; more than ``cells`` when it was too wide
 
 
 @dataclass
@@ -57,6 +59,7 @@ class ImportContext:
     mode: str
     tz: Any
     present: set[str] = field(default_factory=set)  # column keys the file has
+    width: int | None = None  # cells of a row kept for the report: as many as the header
     cache: dict = field(default_factory=dict)  # for the spec: reference lookups and the like
     # Keys met in earlier chunks (natural key → first row, orders written...): part of the
     # resume point, saved with every committed chunk; see ``basic.seen_keys``.
@@ -93,23 +96,45 @@ def _describe(column: Column) -> str:
     return f"{column.header} ({column.key})"
 
 
+def wide_header_note(found: int) -> str:
+    """What the job says when its header row had more cells than are read."""
+    limit = settings.IMPORT_MAX_HEADER_CELLS
+    if found <= limit:
+        return ""
+    return _(
+        "The header row has %(found)s columns; only the first %(limit)s (up to column "
+        "%(letter)s) were read, the rest ignored."
+    ) % {"found": found, "limit": limit, "letter": column_letters(limit - 1)}
+
+
+def _header_text(cell) -> str:
+    return "" if cell is None else str(cell).strip()[:HEADER_TEXT_CHARS]
+
+
 def locate_header(sheets: Iterable[Sheet], spec: ImportSpec) -> Header:
-    """The first row, in the first sheet that has one, that names the spec's columns."""
+    """The first row, in the first sheet that has one, that names the spec's columns.
+
+    Only its first IMPORT_MAX_HEADER_CELLS cells are read and kept: a header of millions
+    of columns would otherwise be as many strings in the worker, in the job's options
+    and in the error report.
+    """
     index = _header_index(spec)
     needed = min(2, len(spec.columns))
+    limit = settings.IMPORT_MAX_HEADER_CELLS
     looked_at = []
     for sheet in sheets:
         looked_at.append(sheet.name)
         buffered = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
         for position, (row_number, cells) in enumerate(buffered):
+            found, cells = len(cells), cells[:limit]
             matched = _match_header(cells, index)
             if len(matched) < needed:
                 continue
-            _check_columns(sheet, row_number, cells, matched, spec)
-            header_cells = ["" if c is None else str(c).strip() for c in cells]
+            _check_columns(sheet, row_number, cells, matched, spec, found)
+            header_cells = [_header_text(c) for c in cells]
             ignored = [text for i, text in enumerate(header_cells) if text and i not in matched]
             rest = itertools.chain(buffered[position + 1 :], sheet.rows)
-            return Header(sheet, row_number, header_cells, matched, ignored, rest)
+            return Header(sheet, row_number, header_cells, matched, ignored, rest, found)
     expected = "、".join(_describe(c) for c in spec.columns if c.required)
     raise JobRefused(
         _(
@@ -120,7 +145,7 @@ def locate_header(sheets: Iterable[Sheet], spec: ImportSpec) -> Header:
     )
 
 
-def _check_columns(sheet, row_number, cells, matched: dict[int, Column], spec) -> None:
+def _check_columns(sheet, row_number, cells, matched: dict[int, Column], spec, found) -> None:
     by_key: dict[str, list[int]] = {}
     for position, column in matched.items():
         by_key.setdefault(column.key, []).append(position)
@@ -140,20 +165,18 @@ def _check_columns(sheet, row_number, cells, matched: dict[int, Column], spec) -
             )
     missing = [c for c in spec.columns if c.required and c.key not in by_key]
     if missing:
-        found = [str(c).strip() for c in cells if c is not None and str(c).strip()]
-        raise JobRefused(
-            _(
-                "Sheet %(sheet)s, row %(row)s: missing required columns %(missing)s. "
-                "Expected %(expected)s; found %(found)s."
-            )
-            % {
-                "sheet": sheet.name,
-                "row": row_number,
-                "missing": "、".join(_describe(c) for c in missing),
-                "expected": "、".join(_describe(c) for c in spec.columns if c.required),
-                "found": "、".join(found) or "-",
-            }
-        )
+        texts = [_header_text(c) for c in cells if c is not None and str(c).strip()]
+        message = _(
+            "Sheet %(sheet)s, row %(row)s: missing required columns %(missing)s. "
+            "Expected %(expected)s; found %(found)s."
+        ) % {
+            "sheet": sheet.name,
+            "row": row_number,
+            "missing": "、".join(_describe(c) for c in missing),
+            "expected": "、".join(_describe(c) for c in spec.columns if c.required),
+            "found": "、".join(texts) or "-",
+        }
+        raise JobRefused(" ".join(filter(None, [message, wide_header_note(found)])))
 
 
 # Rows -----------------------------------------------------------------------------------
@@ -181,10 +204,28 @@ def is_blank_row(cells: list, positions: list[int]) -> bool:
     return True
 
 
+def watched_rows(rows: Iterable, claim: Claim) -> Iterator:
+    """The rows, the claim checked every IMPORT_CANCEL_CHECK_ROWS rows read.
+
+    Blank rows (a sheet's rows 3 to 1,048,575 when only its last one has a value) and
+    rows that never make a chunk are counted too: a job cancelled (or taken over) while
+    its reader goes through them stops there, raising ``RunStopped``, instead of at a
+    commit that may never come.
+    """
+    every = settings.IMPORT_CANCEL_CHECK_ROWS
+    for count, row in enumerate(rows, 1):
+        if count % every == 0:
+            claim.check()
+        yield row
+
+
 def convert_rows(
     rows: Iterable, columns: dict[int, Column], ctx: ImportContext, after: int = 0
 ) -> Iterator[Row]:
-    """Rows with their cells converted; blank rows and rows up to ``after`` skipped."""
+    """Rows with their cells converted; blank rows and rows up to ``after`` skipped.
+
+    A row keeps at most ``ctx.width`` cells (the header's) for the report.
+    """
     converters = []
     for position, column in columns.items():
         convert = column.converter(ctx.tz)
@@ -192,9 +233,12 @@ def convert_rows(
         converters.append((position, column, column.key, convert, blank_is_none))
     required = [c for c in ctx.spec.columns if c.required]
     positions = sorted(columns)
+    width = ctx.width
     for number, cells in rows:
         if number <= after or is_blank_row(cells, positions):
             continue
+        if width is not None and len(cells) > width:
+            cells = cells[:width]
         row = Row(number=number, cells=cells)
         values = row.values
         width = len(cells)
@@ -421,10 +465,13 @@ def _summary(job: FileJob) -> str:
     }
     if job.mode == ImportMode.VALIDATE_ONLY:
         text = _("Validation only, nothing was written.") + " " + text
+    if note := wide_header_note(job.options.get("header_cells_found", 0)):
+        text = f"{text} {note}"
     return text
 
 
 def import_context(job: FileJob, claim: Claim, present: Iterable[str]) -> ImportContext:
+    """For a job whose header was remembered (``_remember_header``)."""
     ctx = ImportContext(
         job=job,
         claim=claim,
@@ -433,6 +480,7 @@ def import_context(job: FileJob, claim: Claim, present: Iterable[str]) -> Import
         mode=job.mode or ImportMode.CREATE_OR_UPDATE,
         tz=timezone.get_current_timezone(),
         present=set(present),
+        width=len(job.options.get("header") or ()),
     )
     ctx.spec.prepare(ctx)
     return ctx
@@ -451,6 +499,7 @@ def run_import(job: FileJob, claim: Claim) -> None:
     try:
         with job_files.local_copy(job.upload_name) as path, open_workbook(path, **limits) as book:
             header = locate_header(book.sheets(), get_spec(job.kind))
+            header.rest = watched_rows(header.rest, claim)
             _remember_header(job, claim, header, book)
             if import_parts.should_split(job, header):
                 import_parts.split_import(job, claim, header)
@@ -498,6 +547,7 @@ def _remember_header(job: FileJob, claim: Claim, header: Header, book: Workbook)
         "header_row": header.row_number,
         "columns": {column.key: position for position, column in header.columns.items()},
         "ignored_columns": header.ignored,
+        "header_cells_found": header.found,
     }
     if book.encoding:
         job.options["read_encoding"] = book.encoding.removesuffix("-sig")

@@ -105,3 +105,15 @@ def signed_url(name: str, filename: str) -> str:
 def delete(name: str) -> None:
     if name:
         job_storage().delete(name)
+
+
+def delete_folder(folder: str) -> int:
+    """Delete the files of a storage folder (not its subfolders); how many there were."""
+    storage = job_storage()
+    try:
+        _folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # the file system storage has no such folder
+        return 0
+    for name in files:
+        storage.delete(f"{folder}/{name}")
+    return len(files)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from loguru import logger
@@ -70,6 +70,48 @@ def job_enqueue_on_commit(job: FileJob) -> None:
 
 def stale_before():
     return timezone.now() - timedelta(minutes=settings.JOB_STALE_MINUTES)
+
+
+# A job (or part) is run at most this many times by the workers on their own: one whose
+# worker died this often (killed at its memory cap or time limit, or by anything else)
+# is failed instead of being given to the next worker it would kill too.
+MAX_ATTEMPTS = 2
+
+
+def lost_its_worker(**more) -> Q:
+    """Running jobs whose heartbeat stopped: their worker died (or froze). A split job
+    with parts to run is not one of them: it lives in its parts, its own heartbeat
+    stops while they wait in the queue."""
+    return Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before(), **more) & (
+        Q(parts_left__isnull=True) | Q(parts_left=0)
+    )
+
+
+def job_fail_worker_lost(*, job: QuerySet, attempts: int) -> bool:
+    """Fail the running job (a one-row queryset) whose worker died ``attempts`` times,
+    saying so in the job's language; False when it was no longer running."""
+    with translation.override(job.values_list("language", flat=True).first()):
+        return bool(
+            job.update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                message=_(
+                    "This file stopped its worker %(times)s times (the worker's memory or "
+                    "time limit, or the worker was killed); it will not be retried "
+                    "automatically. Rows committed before that are kept; retry to import "
+                    "the rest."
+                )
+                % {"times": attempts},
+            )
+        )
+
+
+def _fail_if_it_stopped_its_workers(job_id: int) -> bool:
+    """A message of a job whose worker died MAX_ATTEMPTS times came back (the broker
+    redelivers what a dead worker held): the job is failed, not run again."""
+    stopped = FileJob.objects.filter(lost_its_worker(attempts__gte=MAX_ATTEMPTS), pk=job_id)
+    attempts = stopped.values_list("attempts", flat=True).first()
+    return attempts is not None and job_fail_worker_lost(job=stopped, attempts=attempts)
 
 
 class JobWaiting(Exception):
@@ -155,7 +197,7 @@ def _mark_waiting(job_id: int, behind: int | None) -> None:
 def _claim(job_id: int, worker: str) -> int:
     now = timezone.now()
     return FileJob.objects.filter(
-        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before()),
+        Q(status=JobStatus.QUEUED) | lost_its_worker(attempts__lt=MAX_ATTEMPTS),
         pk=job_id,
     ).update(
         status=JobStatus.RUNNING,
@@ -269,6 +311,9 @@ def job_run(*, job_id: int, worker: str = "") -> None:
         connection.close()
         raise DatabaseUnavailable(job_id, retry_in=CLAIM_RETRY_SECONDS) from exc
     if job is None:
+        if _fail_if_it_stopped_its_workers(job_id):
+            job_log.warning("job {} failed: its worker died {} times", job_id, MAX_ATTEMPTS)
+            return
         if FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).exists():
             raise JobBusy(job_id)
         job_log.info("job {} not claimed (ended or cancelled)", job_id)
@@ -359,12 +404,16 @@ def start_next_after(job: FileJob) -> None:
 
 
 def job_cancel(*, job: FileJob) -> bool:
-    """Cancel a queued or running job; a running import stops at its next chunk boundary."""
+    """Cancel a queued or running job; a running import stops within
+    IMPORT_CANCEL_CHECK_ROWS rows read, and the part files of a split import go."""
+    from .import_parts import parts_payloads_delete
+
     cancelled = FileJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
         status=JobStatus.CANCELLED, finished_at=timezone.now()
     )
     if cancelled:
         transaction.on_commit(lambda: job_start_waiting(owner_id=job.owner_id))
+        transaction.on_commit(lambda: parts_payloads_delete(job.pk))
     return bool(cancelled)
 
 

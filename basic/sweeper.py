@@ -16,17 +16,22 @@ Every decision is a conditional UPDATE on the job row: two sweepers started by m
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from loguru import logger
 
 from .broker_queues import ready_messages
 from .import_parts import parts_send
-from .jobs import job_enqueue, job_queue, job_start_waiting, stale_before
+from .jobs import (
+    MAX_ATTEMPTS,
+    job_enqueue,
+    job_fail_worker_lost,
+    job_queue,
+    job_start_waiting,
+    lost_its_worker,
+    stale_before,
+)
 from .models import FileJob, ImportPart, JobStatus, PartStatus
 
-MAX_ATTEMPTS = 2
 job_log = logger.bind(concern="file")
 
 
@@ -85,16 +90,13 @@ def _resend_lost() -> int:
 
 def _recover_stale() -> tuple[int, int]:
     requeued = failed = 0
-    stale = FileJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before())
-    # a split job with parts to run lives in its parts (its heartbeat stops while they
-    # wait in the queue); once they are all committed, it is a job like any other
-    stale = stale.filter(Q(parts_left__isnull=True) | Q(parts_left=0))
+    stale = FileJob.objects.filter(lost_its_worker())
     for job_id, attempts, heartbeat_at in stale.values_list("pk", "attempts", "heartbeat_at"):
         this_job = FileJob.objects.filter(
             pk=job_id, status=JobStatus.RUNNING, heartbeat_at=heartbeat_at
         )
         if attempts >= MAX_ATTEMPTS:
-            if _fail(this_job, attempts):
+            if job_fail_worker_lost(job=this_job, attempts=attempts):
                 job_log.warning("sweeper failed job {} after {} attempts", job_id, attempts)
                 failed += 1
             continue
@@ -103,23 +105,6 @@ def _recover_stale() -> tuple[int, int]:
             job_enqueue(job_id=job_id)
             requeued += 1
     return requeued, failed
-
-
-def _fail(job: QuerySet, attempts: int) -> bool:
-    """Fail the running job (a one-row queryset) whose worker died ``attempts`` times;
-    the message is in the job's language."""
-    with translation.override(job.values_list("language", flat=True).first()):
-        return bool(
-            job.update(
-                status=JobStatus.FAILED,
-                finished_at=timezone.now(),
-                message=_(
-                    "The worker running this job stopped responding %(times)s times; the job "
-                    "was stopped. Rows committed before that are kept; retry to import the rest."
-                )
-                % {"times": attempts},
-            )
-        )
 
 
 def _recover_parts() -> tuple[int, int]:
@@ -132,7 +117,8 @@ def _recover_parts() -> tuple[int, int]:
         "pk", "job_id", "attempts", "heartbeat_at"
     ):
         if attempts >= MAX_ATTEMPTS:
-            if _fail(FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING), attempts):
+            this_job = FileJob.objects.filter(pk=job_id, status=JobStatus.RUNNING)
+            if job_fail_worker_lost(job=this_job, attempts=attempts):
                 job_log.warning("sweeper failed job {}: part {} died again", job_id, part_id)
                 failed += 1
             continue

@@ -20,6 +20,7 @@ TRANSPORT_ALIASES.update(
 app = Celery("oms_test")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.steps["worker"].add("oms_test.worker_memory:MemoryCap")
 
 
 @setup_logging.connect

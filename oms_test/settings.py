@@ -241,6 +241,16 @@ JOB_HISTORY_DAYS = env.int("OMS_JOB_HISTORY_DAYS", default=90)
 IMPORT_SPLIT_ROWS = env.int("OMS_IMPORT_SPLIT_ROWS", default=50_000)
 IMPORT_PART_ROWS = env.int("OMS_IMPORT_PART_ROWS", default=10_000)
 IMPORT_PARTS_AT_ONCE = env.int("OMS_IMPORT_PARTS_AT_ONCE", default=4)
+# Parts are cut from the rows really read, never from what a file declares; a file
+# needing more parts than this is refused. The default fits a sheet of Excel's last row.
+# (1,048,576: utils.excel_read.limits.MAX_ROW, not imported here to keep settings light)
+IMPORT_MAX_PARTS = env.int("OMS_IMPORT_MAX_PARTS", default=-(-1_048_576 // IMPORT_PART_ROWS))
+# Header cells kept on the job (its options) and repeated in the error report; a header
+# row wider than this is read up to here, and the job says so.
+IMPORT_MAX_HEADER_CELLS = env.int("OMS_IMPORT_MAX_HEADER_CELLS", default=1024)
+# A running import checks every this many rows read (blank ones too) that it is still
+# its own: a cancel stops it within that many rows, not at its next committed chunk.
+IMPORT_CANCEL_CHECK_ROWS = env.int("OMS_IMPORT_CANCEL_CHECK_ROWS", default=5000)
 
 # Security (on by default whenever DEBUG is off) -----------------------------------------
 
@@ -344,6 +354,14 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each pool process of a worker is killed once its resident memory passes this, while
+# its task runs (oms_test/worker_memory.py), and replaced after a task that took more
+# than three quarters of it (Celery's own check, once the task has ended). A task is
+# killed after OMS_TASK_TIME_LIMIT_MINUTES. A job that stopped its worker twice either
+# way is failed, not run again (basic.jobs.MAX_ATTEMPTS). 0 turns a limit off.
+WORKER_MAX_MEMORY_MB = env.int("OMS_WORKER_MAX_MEMORY_MB", default=2048)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = WORKER_MAX_MEMORY_MB * 1024 * 3 // 4 or None
+CELERY_TASK_TIME_LIMIT = env.int("OMS_TASK_TIME_LIMIT_MINUTES", default=120) * 60 or None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

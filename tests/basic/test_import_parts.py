@@ -34,6 +34,14 @@ def small_sizes(settings, monkeypatch):
     monkeypatch.setattr(current_app.conf, "task_eager_propagates", True)
 
 
+def stored_part_files(job: FileJob) -> list[str]:
+    """The files in the job storage's folder of the job's parts."""
+    try:
+        return job_files.job_storage().listdir(import_parts.payload_folder(job.pk))[1]
+    except FileNotFoundError:
+        return []
+
+
 def _run(user, path, **kwargs) -> FileJob:
     job = stored_import(user, path, **kwargs)
     job_run(job_id=job.pk, worker="test")
@@ -70,15 +78,14 @@ def test_a_split_import_gives_the_one_task_result_for_a_shuffled_file(
     settings.IMPORT_SPLIT_ROWS = 300
     split = _run(operator, path)
 
-    assert split.parts.count() == 11  # 1,005 lines, parts of about 100
+    # 1,005 lines: parts filled with 100 lines of new orders, late lines join their order's
+    assert split.parts.count() == 10
+    assert min(split.parts.values_list("rows", flat=True)) > 0
     assert set(split.parts.values_list("status", flat=True)) == {PartStatus.DONE}
     assert import_outcome(split) == expected
     assert split.status == JobStatus.SUCCEEDED and split.failed > 0 and split.updated > 0
     assert "same SKU appears twice" in str(expected[1])
-    # the rows of the parts were deleted with the job's end
-    assert not any(
-        job_files.job_storage().exists(f"parts/{split.pk}/{n}.jsonl.gz") for n in range(11)
-    )
+    assert stored_part_files(split) == []  # deleted with the job's end
 
 
 def test_a_csv_file_is_split_too_with_its_dates_and_numbers_intact(
@@ -227,7 +234,7 @@ def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
 
     assert jobs_sweep()["failed"] == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "stopped responding 2 times" in job.message
+    assert job.status == JobStatus.FAILED and "stopped its worker 2 times" in job.message
     done = dict(job.parts.filter(status=PartStatus.DONE).values_list("number", "finished_at"))
     assert sorted(done) == [0, 1]
 

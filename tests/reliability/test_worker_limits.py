@@ -1,0 +1,87 @@
+"""A file that stops its worker (killed, or past the worker's memory cap) twice is failed,
+saying so, and never given to a third worker."""
+
+import time
+
+import pytest
+
+from basic.models import FileJob, JobStatus
+from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
+from tests.order_files import HEADER, order_sheet, write_xlsx
+from tests.processes import WorkerProcess, manage
+
+pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+# excel_import queues in zh-hans: "this file stopped its worker 2 times ... will not be
+# retried automatically"
+STOPPED_TWICE = "此文件已使工作进程 2 次中止"
+
+
+def _wait_until(condition, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true"
+        time.sleep(0.05)
+
+
+def test_a_job_whose_worker_was_killed_twice_is_failed_by_the_next_worker_not_run(
+    operator, redis_env, tmp_path
+):
+    """No beat: the broker alone gives the killed workers' message to the next worker,
+    which must fail the job rather than run it a third time."""
+    path = write_xlsx(tmp_path / "big.xlsx", order_sheet(50_000, stores=["A001"], skus=SKUS).rows)
+    first = WorkerProcess(redis_env, "--concurrency", "1")
+    first.wait_ready()
+    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=redis_env)
+    job_id = job_id_from(queued.stdout)
+    wait_until_processed(job_id, 2_000)
+    first.kill()
+    after_first = FileJob.objects.get(pk=job_id).processed
+
+    second = WorkerProcess(redis_env, "--concurrency", "1")
+    second.wait_ready()
+    _wait_until(
+        lambda: FileJob.objects.filter(pk=job_id, attempts=2, processed__gt=after_first).exists()
+    )
+    second.kill()
+    killed = FileJob.objects.get(pk=job_id)
+    assert killed.status == JobStatus.RUNNING and killed.processed < 50_000
+
+    third = WorkerProcess(redis_env, "--concurrency", "1")
+    try:
+        third.wait_ready()
+        job = wait_for(job_id, timeout=300)
+    finally:
+        third.stop()
+
+    assert job.status == JobStatus.FAILED
+    assert job.message.startswith(STOPPED_TWICE) and "不会再自动重试" in job.message
+    assert job.attempts == 2  # never claimed by the third worker
+    assert job.processed == FileJob.objects.get(pk=job_id).processed  # nothing more written
+
+
+def test_a_file_past_the_memory_cap_kills_its_pool_process_twice_and_fails(
+    operator, redis_env, tmp_path
+):
+    """A csv header of 6,000,000 columns: the reader holds that many strings (about
+    400 MB); under a cap of 200 MB the pool process is killed while it reads, twice."""
+    path = tmp_path / "wide.csv"
+    with path.open("w", encoding="utf-8") as file:
+        file.write(",".join(HEADER))
+        for start in range(0, 6_000_000, 100_000):
+            file.write("".join(f",c{n}" for n in range(start, start + 100_000)))
+        file.write("\n")
+    env = {**redis_env, "OMS_WORKER_MAX_MEMORY_MB": "200", "OMS_MAX_UPLOAD_MB": "200"}
+    worker = WorkerProcess(env, "--concurrency", "1")
+    try:
+        worker.wait_ready()
+        queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
+        job = wait_for(job_id_from(queued.stdout), timeout=300)
+        assert worker.proc.poll() is None  # the worker lives on, with a new pool process
+    finally:
+        worker.stop()
+
+    assert job.status == JobStatus.FAILED, job.message
+    assert job.message.startswith(STOPPED_TWICE)
+    assert job.attempts == 2
+    assert worker.text.count("past the cap of 200 MB (OMS_WORKER_MAX_MEMORY_MB): killed") == 2
