@@ -2,6 +2,7 @@
 saying so, and never given to a third worker."""
 
 import time
+import zipfile
 
 import pytest
 
@@ -9,6 +10,7 @@ from basic.models import FileJob, JobStatus
 from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
 from tests.order_files import HEADER, order_sheet, write_xlsx
 from tests.processes import WorkerProcess, manage
+from tests.utils.xlsx_parts import MAIN, build, sheet_xml
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -60,17 +62,33 @@ def test_a_job_whose_worker_was_killed_twice_is_failed_by_the_next_worker_not_ru
     assert job.processed == FileJob.objects.get(pk=job_id).processed  # nothing more written
 
 
+def _many_shared_strings(path, count: int):
+    """An order xlsx whose header cell points into a table of `count` distinct shared
+    strings (within the reader's limit): reading the header loads the whole table."""
+    head = "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>' for name in HEADER)
+    sheet = sheet_xml(f'<row r="1">{head}<c t="s"><v>0</v></c></row>')
+    small = build(path.with_suffix(".small.xlsx"), sheet, shared="")
+    strings = (
+        "".join(f"<si><t>s{n:010d}</t></si>" for n in range(start, start + 100_000)).encode()
+        for start in range(0, count, 100_000)
+    )
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in source.namelist():
+            if name != "xl/sharedStrings.xml":
+                zf.writestr(name, source.read(name))
+        with zf.open("xl/sharedStrings.xml", "w") as part:
+            part.write(f'<sst xmlns="{MAIN}">'.encode())
+            part.writelines(strings)
+            part.write(b"</sst>")
+    return path
+
+
 def test_a_file_past_the_memory_cap_kills_its_pool_process_twice_and_fails(
     operator, redis_env, tmp_path
 ):
-    """A csv header of 6,000,000 columns: the reader holds that many strings (about
-    400 MB); under a cap of 200 MB the pool process is killed while it reads, twice."""
-    path = tmp_path / "wide.csv"
-    with path.open("w", encoding="utf-8") as file:
-        file.write(",".join(HEADER))
-        for start in range(0, 6_000_000, 100_000):
-            file.write("".join(f",c{n}" for n in range(start, start + 100_000)))
-        file.write("\n")
+    """4,000,000 shared strings, which the reader holds (about 300 MB): under a cap of
+    200 MB the pool process is killed while it reads, twice."""
+    path = _many_shared_strings(tmp_path / "strings.xlsx", 4_000_000)
     env = {**redis_env, "OMS_WORKER_MAX_MEMORY_MB": "200", "OMS_MAX_UPLOAD_MB": "200"}
     worker = WorkerProcess(env, "--concurrency", "1")
     try:

@@ -1,5 +1,10 @@
 """csv, streamed with the csv module, in the encoding its BOM declares, the user chose or
-:mod:`utils.excel_read.text_encoding` detects."""
+:mod:`utils.excel_read.text_encoding` detects.
+
+The limits of a sheet hold for a csv too: at most Excel's 1,048,576 records and 16,384
+fields per record, and no physical line longer than ``limits.MAX_CSV_LINE_CHARS``
+(checked before the csv module splits it, so that one huge line costs at most that).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ import csv
 import re
 from collections.abc import Iterator
 
+from . import limits
 from .common import Sheet, UnreadableFile, Workbook, check_rows, trim
 from .text_encoding import ENCODINGS, bom_encoding, chosen_encoding, guess_encoding
+from .xmlparts import over_limit
 
 CSV_DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 16 * 1024
@@ -29,19 +36,39 @@ class CsvWorkbook(Workbook):
         self.encoding, self.encoding_guessed = _encoding(path, head, encoding)
         self.delimiter = _sniff_delimiter(head.decode(self.encoding, "replace"))
         self._height = _count_records(path, self.encoding, self.delimiter)
-        check_rows("csv", self._height, max_rows)
+        check_rows("csv", self._height, limits.MAX_ROW if max_rows is None else max_rows)
 
     def sheets(self) -> Iterator[Sheet]:
         yield Sheet("csv", 0, self._track(self._rows()), height=self._height)
 
     def _rows(self) -> Iterator[tuple[int, list]]:
         with open(self._path, encoding=self.encoding, newline="") as file:
-            reader = csv.reader(file, delimiter=self.delimiter or ",")
+            reader = csv.reader(_lines(file), delimiter=self.delimiter or ",")
             try:
                 for number, record in enumerate(reader, 1):
                     yield number, trim([value or None for value in record])
             except csv.Error as exc:
                 raise UnreadableFile("corrupt", f"csv: {exc}") from exc
+
+
+def _lines(file) -> Iterator[str]:
+    """The physical lines of `file`, refusing one longer than MAX_CSV_LINE_CHARS."""
+    most = limits.MAX_CSV_LINE_CHARS
+    number = 0
+    while line := file.readline(most + 1):
+        number += 1
+        if len(line) > most:
+            raise over_limit("csv", f"characters in line {number}", most)
+        yield line
+
+
+def _checked_width(records: Iterator[list[str]]) -> Iterator[list[str]]:
+    """`records`, refusing one of more fields than Excel has columns."""
+    most = limits.MAX_COLUMN
+    for number, record in enumerate(records, 1):
+        if len(record) > most:
+            raise over_limit("csv", f"columns in record {number}", most)
+        yield record
 
 
 def _encoding(path: str, head: bytes, chosen: str | None) -> tuple[str, bool]:
@@ -103,7 +130,7 @@ def _non_ascii_lines(block: bytes, at_start: bool, at_end: bool) -> bytes:
 def _count_records(path: str, encoding: str, delimiter: str) -> int:
     with open(path, encoding=encoding, newline="") as file:
         try:
-            return sum(1 for _ in csv.reader(file, delimiter=delimiter))
+            return sum(1 for _ in _checked_width(csv.reader(_lines(file), delimiter=delimiter)))
         except csv.Error as exc:
             raise UnreadableFile("corrupt", f"csv: {exc}") from exc
         except UnicodeDecodeError as exc:

@@ -14,3 +14,4 @@ MAX_SHEETS = 10_000  # <sheet> in workbook.xml
 MAX_RELATIONSHIPS = 100_000  # <Relationship> in one .rels part
 MAX_PART_ELEMENTS = 5_000_000  # elements in workbook.xml, styles.xml or a .rels part
 MAX_TEXT_CHARS = 1_048_576  # one cell's text or one shared string (Excel: 32,767)
+MAX_CSV_LINE_CHARS = 16 * 1_048_576  # one physical line of a csv: 1,000 per column at XFD
