@@ -20,10 +20,12 @@ Transport option ``broker_folder``: the folder holding ``queue``, ``writing``,
 import fcntl
 import os
 import uuid
+from collections import deque
 from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
 from queue import Empty
-from time import monotonic
+from time import monotonic_ns
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem, virtual
@@ -33,6 +35,7 @@ from kombu.utils.objects import cached_property
 from loguru import logger
 
 SUBFOLDERS = ("queue", "writing", "taken", "broken", "control")
+_published = count()  # this process's messages, in the order they were published
 
 
 class Channel(filesystem.Channel):
@@ -58,18 +61,24 @@ class Channel(filesystem.Channel):
     # Messages -------------------------------------------------------------------------
 
     def _put(self, queue, payload, **kwargs):
-        # The name orders messages by time (the consumer sorts) and ends in the queue.
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # The name orders messages by time, then by this process's count (the consumer
+        # sorts the names), and ends in the queue.
+        name = f"{monotonic_ns():020d}_{next(_published):012d}_{uuid.uuid4()}.{queue}.msg"
         try:
             _write_atomically(self.broker_folder, Path(self.data_folder_out) / name, payload)
         except OSError as exc:
             raise ChannelError(f"Cannot add message {name!r} to the queue folder") from exc
 
     def _get(self, queue):
-        wanted = f"{queue}.msg"
-        for name in sorted(os.listdir(self.data_folder_in)):
-            if name.partition(".")[2] != wanted:
-                continue
+        pending = self._pending.setdefault(queue, deque())
+        if not pending:
+            # One listing serves until its names are used up: a backlog of n messages
+            # costs n log n, not n listings of n names.
+            wanted = f"{queue}.msg"
+            names = (n for n in os.listdir(self.data_folder_in) if n.partition(".")[2] == wanted)
+            pending.extend(sorted(names))
+        while pending:
+            name = pending.popleft()
             taken = self.broker_folder / "taken" / name
             try:
                 os.rename(os.path.join(self.data_folder_in, name), taken)
@@ -88,6 +97,11 @@ class Channel(filesystem.Channel):
             taken.unlink()
             return message
         raise Empty()
+
+    @cached_property
+    def _pending(self) -> dict[str, deque]:
+        """Per queue, the names of its last listing not yet taken, oldest first."""
+        return {}
 
     # Exchange tables (fanout, topic bindings) ---------------------------------------
 
