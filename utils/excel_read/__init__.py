@@ -15,10 +15,11 @@ Value rules (one cell → one value):
   ``bool`` for boolean cells; :class:`CellError` for error cells (``#N/A``...).
 - A number under a date or time format (xlsx styles, xls date cells): ``datetime.date``
   when a date-only format shows a whole day, ``datetime.datetime`` (naive) otherwise,
-  ``datetime.time`` for a time format and a serial in [0, 1), ``datetime.timedelta``
-  for an elapsed-time format (``[h]:mm``, xlsx). Serials count from 1899-12-30 (Excel's
-  nonexistent 1900-02-29 skipped) or from 1904-01-01 when the workbook says so; one
-  that is no date (negative, or past 9999-12-31) stays a number.
+  ``datetime.time`` for a serial in [0, 1) (under any date or time format, in xlsx as
+  in xls), ``datetime.timedelta`` for an elapsed-time format (``[h]:mm``, xlsx).
+  Serials count from 1899-12-30 (Excel's nonexistent 1900-02-29 skipped) or from
+  1904-01-01 when the workbook says so; one that is no date (negative, or past
+  9999-12-31) stays a number.
 - xlsx ``t="d"`` cells (ISO 8601): a date (``2026-11-24``), a naive datetime (offset
   dropped) or a time of day (``12:30:00``); text that is no ISO value stays text.
 - csv: every field is text.
