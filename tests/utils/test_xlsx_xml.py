@@ -151,3 +151,11 @@ def test_a_document_type_declaration_is_refused_in_every_part(tmp_path, part):
         rows_of(path)
     assert caught.value.code == "corrupt"
     assert "document type declaration" in caught.value.detail
+
+
+def test_a_serial_below_one_under_a_date_format_is_a_time_of_day_as_in_xls(tmp_path):
+    # pyexcel-xlsx__date_field.xlsx: 0 under DD/MM/YY; the xls of the same table, calamine
+    # and openpyxl read 00:00
+    xml = sheet_xml('<row r="1"><c r="A1" s="1"><v>0</v></c><c r="B1" s="1"><v>0.75</v></c></row>')
+    path = build(tmp_path / "day_zero.xlsx", xml, styles=DATE_STYLES)
+    assert rows_of(path) == [(1, [datetime.time(0, 0), datetime.time(18, 0)])]

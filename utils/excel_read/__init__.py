@@ -16,10 +16,10 @@ Value rules (one cell → one value):
 - A number under a date or time format (the cell's number format, from xlsx styles or
   xls XF records, classified by the same code): ``datetime.date`` when a date-only
   format shows a whole day, ``datetime.datetime`` (naive) otherwise, ``datetime.time``
-  for a time format and a serial in [0, 1), ``datetime.timedelta`` for an elapsed-time
-  format (``[h]:mm``). Serials count from 1899-12-30 (Excel's nonexistent 1900-02-29
-  skipped) or from 1904-01-01 when the workbook says so; one that is no date
-  (negative, or past 9999-12-31) stays a number.
+  for a serial in [0, 1) (under any date or time format, in xlsx as in xls),
+  ``datetime.timedelta`` for an elapsed-time format (``[h]:mm``). Serials count from
+  1899-12-30 (Excel's nonexistent 1900-02-29 skipped) or from 1904-01-01 when the
+  workbook says so; one that is no date (negative, or past 9999-12-31) stays a number.
 - xls files that only python-calamine can parse follow calamine's conversions in two
   places: a date-time format at midnight gives a ``date``, an error cell is empty.
 - xlsx ``t="d"`` cells (ISO 8601): a date (``2026-11-24``), a naive datetime (offset

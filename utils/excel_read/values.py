@@ -47,7 +47,8 @@ def serial_value(serial: int | float, kind: str, date1904: bool) -> Any:
     """An Excel date serial under a date format as a date, time, datetime or timedelta.
 
     Date formats give a date when the serial has no time of day and a datetime when it
-    has one; times are rounded to the millisecond, as Excel shows them. A serial that
+    has one; a serial in [0, 1) is a time of day under any of them (Excel's day 0 is
+    no date); times are rounded to the millisecond, as Excel shows them. A serial that
     is no date (negative, or past 9999-12-31) stays a number, and so does one past any
     duration Python holds (or NaN, or an infinity).
     """
@@ -56,7 +57,7 @@ def serial_value(serial: int | float, kind: str, date1904: bool) -> Any:
     ms = round(serial * _DAY_MS)
     if kind == "duration":
         return datetime.timedelta(milliseconds=ms)
-    if kind == "time" and 0 <= serial < 1:
+    if 0 <= serial < 1:  # no day, under any date or time format (as xls is read)
         return (datetime.datetime.min + datetime.timedelta(milliseconds=ms)).time()
     if not date1904 and serial < 61:
         ms += _DAY_MS  # Excel's day 60 is the 29th of February 1900, which never was

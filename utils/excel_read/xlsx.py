@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from .common import Sheet, UnreadableFile, Workbook
+from .opc import DEFAULT_WORKBOOK, Package
 from .xlsx_sheet import SheetReader, open_sheet
 from .xmlparts import (
     SheetEntry,
@@ -17,8 +18,6 @@ from .xmlparts import (
     read_workbook,
 )
 
-_WORKBOOK = "xl/workbook.xml"
-_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _VERIFY_BYTES = 1 << 20
 
 # What zipfile and zlib raise on damaged archives (the path itself was opened already).
@@ -53,11 +52,13 @@ class XlsxWorkbook(Workbook):
         self._zip = _open_zip(path, max_uncompressed)
         self._shared_strings: list[str] | None = None
         try:
-            rels = read_relationships(self._zip, _WORKBOOK_RELS)
-            self.entries, self.date1904 = read_workbook(self._zip, _WORKBOOK, rels)
+            package = Package(self._zip)
+            workbook = _workbook_part(package)
+            rels = read_relationships(package, workbook)
+            self.entries, self.date1904 = read_workbook(self._zip, workbook, rels)
             by_kind = {kind: member for kind, member in rels.values() if member}
-            self._strings_part = by_kind.get("sharedStrings") or (
-                "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in self._zip.NameToInfo else None
+            self._strings_part = by_kind.get("sharedStrings") or package.resolve(
+                workbook, "sharedStrings.xml"
             )
             sheet_members = {entry.member for entry in self.entries if entry.member}
             _verify_members(self._zip, skip=sheet_members)
@@ -132,7 +133,17 @@ def _open_zip(path: str, max_uncompressed: int) -> zipfile.ZipFile:
             limit=max_uncompressed,
             size=size,
         )
-    if _WORKBOOK not in zf.NameToInfo:
-        zf.close()
-        raise UnreadableFile("unsupported_type", "a zip without xl/workbook.xml")
     return zf
+
+
+def _workbook_part(package: Package) -> str:
+    """The workbook's zip member: the package's officeDocument relationship says which
+    (``_rels/.rels``), else ``xl/workbook.xml`` by convention."""
+    rels = read_relationships(package, "")
+    targets = [member for kind, member in rels.values() if kind == "officeDocument"]
+    member = next((m for m in targets if m), None) or package.find(DEFAULT_WORKBOOK)
+    if member is None:
+        raise UnreadableFile("unsupported_type", "a zip without a workbook part")
+    if member.lower().endswith(".bin"):
+        raise UnreadableFile("unsupported_type", f"a binary workbook ({member}): xlsb")
+    return member

@@ -8,7 +8,6 @@ a document type declaration (and with it every entity declaration) is refused.
 
 from __future__ import annotations
 
-import posixpath
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from xml.parsers import expat
 
 from . import limits
 from .common import UnreadableFile
+from .opc import PACKAGE_RELS, Package
 from .values import BUILTIN_DATE_KINDS, format_kind, unescape
 
 MAIN_NAMESPACES = (
@@ -99,21 +99,13 @@ def rel_attr(attrs: dict, name: str) -> str:
     return ""
 
 
-def member(zf: zipfile.ZipFile, target: str) -> str | None:
-    """The zip member a relationship target names: relative to xl/, or from the root."""
-    relative = posixpath.normpath(f"xl/{target}")
-    absolute = posixpath.normpath(target.lstrip("/"))
-    for name in (absolute, relative) if target.startswith("/") else (relative, absolute):
-        if name in zf.NameToInfo:
-            return name
-    return None
-
-
-def read_relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """Relationship id → (the type's last segment, the zip member it targets or '')."""
+def read_relationships(package: Package, source: str) -> dict[str, tuple[str, str]]:
+    """The relationships of part `source` ('' for the package's own, ``_rels/.rels``):
+    id → (the type's last segment, the zip member it targets or '')."""
     rels: dict[str, tuple[str, str]] = {}
     relationship = f"{PKG_REL}{SEP}Relationship"
-    if part not in zf.NameToInfo:
+    part = package.find(package.rels_of(source) if source else PACKAGE_RELS)
+    if part is None:
         return rels
 
     def start(name: str, attrs: dict) -> None:
@@ -122,9 +114,11 @@ def read_relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, s
         if len(rels) >= limits.MAX_RELATIONSHIPS:
             raise over_limit(part, "relationships", limits.MAX_RELATIONSHIPS)
         kind = attrs.get("Type", "").rpartition("/")[2]
-        rels[attrs.get("Id", "")] = (kind, member(zf, attrs.get("Target", "")) or "")
+        external = attrs.get("TargetMode", "") == "External"
+        target = "" if external else package.resolve(source, attrs.get("Target", "")) or ""
+        rels[attrs.get("Id", "")] = (kind, target)
 
-    read_part(zf, part, start)
+    read_part(package.zf, part, start)
     return rels
 
 
@@ -144,13 +138,25 @@ def read_workbook(
 
     Only the SpreadsheetML ``workbookPr`` counts: an ``x14:workbookPr`` or
     ``x15:workbookPr`` in ``extLst`` (Excel 2010 and later write one) is another element.
+    A sheet is a worksheet when its ``r:id`` names a worksheet relationship (its part
+    missing is damage, reported when the sheet is read); one with no relationship
+    (``r:id=""``, an id the relationships lack) or of another kind (chartsheet, macro
+    or dialog sheet) is listed as no worksheet, to be skipped.
     """
     sheet_names, pr_names = main_names("sheet"), main_names("workbookPr")
+    root_names = main_names("workbook")
     sheets: list[SheetEntry] = []
     date1904 = False
+    root_seen = False
 
     def start(name: str, attrs: dict) -> None:
-        nonlocal date1904
+        nonlocal date1904, root_seen
+        if not root_seen:
+            root_seen = True
+            if name not in root_names:
+                raise UnreadableFile(
+                    "unsupported_type", f"{part}: the root element is {name[:200]!r}, no workbook"
+                )
         if name in pr_names:
             date1904 = attrs.get("date1904", "").strip().lower() in ("1", "true")
         elif name in sheet_names:
@@ -162,7 +168,7 @@ def read_workbook(
                     name=attrs.get("name", ""),
                     index=len(sheets),
                     member=target or None,
-                    worksheet=kind in ("worksheet", ""),
+                    worksheet=kind == "worksheet",
                     hidden=attrs.get("state", "visible") != "visible",
                 )
             )
