@@ -1,6 +1,7 @@
 """Reference cases, each in its own process: ``python -m bench.baseline CASE FILE``.
 
-Raw limits: ``read-ours`` (our reader, ``utils.excel_read.open_workbook``), ``read-calamine``
+Raw limits: ``read-ours`` (our reader, ``utils.excel_read.open_workbook``), ``read-previous``
+(the reader before it, :mod:`bench.previous_reader`), ``read-calamine``
 (bare python-calamine, which holds the sheet), ``read-openpyxl`` (openpyxl's streaming
 read-only mode), ``insert`` (``Product.objects.bulk_create`` of already converted
 objects, chunks of 2,000, one transaction each), ``read-insert`` (the two together with a
@@ -33,6 +34,16 @@ def _read_ours(path: Path) -> Iterator[list]:
         sheet = next(book.sheets())
         rows = sheet.rows
         next(rows)  # header
+        for _number, cells in rows:
+            yield cells
+
+
+def _read_previous(path: Path) -> Iterator[list]:
+    from bench.previous_reader import load
+
+    with load().open_workbook(path) as book:
+        rows = next(book.sheets()).rows
+        next(rows)
         for _number, cells in rows:
             yield cells
 
@@ -191,8 +202,9 @@ def case_die_export(output: Path) -> int:
 
 
 def main() -> None:
-    cases = ["read-ours", "read-calamine", "read-openpyxl", "insert", "executemany",
-             "read-insert", "die-import", "die-import-bulk", "die-export"]  # fmt: skip
+    cases = ["read-ours", "read-previous", "read-calamine", "read-openpyxl", "insert",
+             "executemany", "read-insert", "die-import", "die-import-bulk",
+             "die-export"]  # fmt: skip
     parser = argparse.ArgumentParser(prog="python -m bench.baseline")
     parser.add_argument("case", choices=cases)
     parser.add_argument("file", type=Path)
@@ -202,6 +214,8 @@ def main() -> None:
     started = time.perf_counter()
     if args.case == "read-ours":
         rows = case_read(args.file, _read_ours)
+    elif args.case == "read-previous":
+        rows = case_read(args.file, _read_previous)
     elif args.case == "read-calamine":
         rows = case_read(args.file, _read_calamine)
     elif args.case == "read-openpyxl":

@@ -167,22 +167,26 @@ def setup_database(db: Database) -> None:
 
 
 def raw_read_cases(bench: Bench, db: Database, files: dict[str, Path]) -> list[Result]:
-    path = str(files["products"])
+    """Each reader on the product file and on the order file (mostly text cells)."""
+    readers = [
+        ("ours", "our reader"),
+        ("previous", "the previous reader (byte patterns)"),
+        ("calamine", "bare python-calamine"),
+        ("openpyxl", "openpyxl read-only"),
+    ]
+    inputs = [("products", files["products"], bench.sizes.products),
+              ("orders", files["orders-xlsx"], bench.sizes.orders)]  # fmt: skip
+
+    def read(key: str, path: Path) -> Callable[[], dict[str, Any]]:
+        return lambda: measured_run(db, "bench.baseline", f"read-{key}", str(path))
+
     return [
         bench.case(
-            "raw-read-ours", f"raw read: products xlsx, our reader ({_n(bench.sizes.products)})",
-            "-", lambda: measured_run(db, "bench.baseline", "read-ours", path),
-        ),
-        bench.case(
-            "raw-read-calamine",
-            f"raw read: products xlsx, bare python-calamine ({_n(bench.sizes.products)})",
-            "-", lambda: measured_run(db, "bench.baseline", "read-calamine", path),
-        ),
-        bench.case(
-            "raw-read-openpyxl",
-            f"raw read: products xlsx, openpyxl read-only ({_n(bench.sizes.products)})",
-            "-", lambda: measured_run(db, "bench.baseline", "read-openpyxl", path),
-        ),
+            f"raw-read-{key}" + ("" if label == "products" else f"-{label}"),
+            f"raw read: {label} xlsx, {name} ({_n(size)})", "-", read(key, path),
+        )
+        for label, path, size in inputs
+        for key, name in readers
     ]  # fmt: skip
 
 

@@ -109,9 +109,28 @@ def _check(ok: bool | None) -> str:
     return {True: "met", False: "NOT met", None: "not measured"}[ok]
 
 
+def _reader_lines(results: list[Result]) -> list[str]:
+    """The xlsx reader within 2× of the previous one's time, per input file."""
+    lines = []
+    for suffix, label in (("", "products"), ("-orders", "orders")):
+        ours = find(results, f"raw-read-ours{suffix}", "-")
+        previous = find(results, f"raw-read-previous{suffix}", "-")
+        calamine = find(results, f"raw-read-calamine{suffix}", "-")
+        if ours and previous:
+            slower = previous.rate / ours.rate
+            versus = f", calamine {calamine.rate:,.0f}" if calamine else ""
+            lines.append(
+                f"- [reader] {label} xlsx read within 2× of the previous reader's time: "
+                f"{slower:.2f}× ({ours.rate:,.0f} vs {previous.rate:,.0f} rows/s{versus}; "
+                f"peak {_number(ours.peak_mb)} vs {_number(previous.peak_mb)} MB) "
+                f"→ {_check(slower <= 2)}"
+            )
+    return lines
+
+
 def targets(results: list[Result], databases: list[str]) -> list[str]:
     """One line per target and database: measured value and met / NOT met (never asserted)."""
-    lines = []
+    lines = _reader_lines(results)
     for db in databases:
         imp = find(results, "import-orders-xlsx", db)
         if imp:

@@ -29,6 +29,13 @@ def test_bench_quick_runs_every_case_and_prints_the_table():
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert TABLE_HEADER in done.stdout
-    for case in ("import orders xlsx", "import products xlsx", "export orders xlsx", "POST /api"):
+    expected = (
+        "import orders xlsx",
+        "import products xlsx",
+        "export orders xlsx",
+        "POST /api",
+        "raw read: orders xlsx, the previous reader",
+    )
+    for case in expected:
         assert case in done.stdout
     assert "FAILED" not in done.stdout

@@ -136,7 +136,7 @@ class SheetReader:
         one is read): a cell's value is placed there, and a row is handed over when the
         next row starts or the part ends.
         """
-        C, V, T, ROW = ns + "c", ns + "v", ns + "t", ns + "row"
+        C, V, T, IS, ROW = ns + "c", ns + "v", ns + "t", ns + "is", ns + "row"
         RPH, SHEET_DATA, DIMENSION = ns + "rPh", ns + "sheetData", ns + "dimension"
         reader, parser, done, columns = self, self.parser, self.done, _COLUMNS
         date_styles, date1904 = self._date_styles, self._date1904
@@ -178,10 +178,16 @@ class SheetReader:
                 inline = None
                 in_phonetic = False
                 state = IN_CELL
-            elif name == V or name == T:  # noqa: SIM109 - no tuple built on the hot path
+            elif name == T:
                 if state == IN_CELL and not in_phonetic:
                     collecting, text = True, None
-                    parser.EndElementHandler = end_value if name == V else end_text
+                    parser.EndElementHandler = end_text
+            elif name == IS:
+                return
+            elif name == V:
+                if state == IN_CELL and not in_phonetic:
+                    collecting, text = True, None
+                    parser.EndElementHandler = end_value
             elif name == ROW:
                 if state != OUTSIDE:
                     end_row()
@@ -289,7 +295,14 @@ class SheetReader:
                 if len(inline) > max_chars:
                     raise over_limit(part, f"characters in one cell at {where()}", max_chars)
             if inline:
-                place(inline if "_x" not in inline else unescape(inline))
+                value = inline if "_x" not in inline else unescape(inline)
+                width = len(values)  # place(value), written out as in end_value
+                if col > width:
+                    if col > width + 1:
+                        values.extend([None] * (col - width - 1))
+                    values.append(value)
+                else:
+                    values[col - 1] = value
 
         def place(value: Any) -> None:
             width = len(values)
