@@ -233,12 +233,12 @@ def convert_rows(
         converters.append((position, column, column.key, convert, blank_is_none))
     required = [c for c in ctx.spec.columns if c.required]
     positions = sorted(columns)
-    width = ctx.width
+    kept = ctx.width
     for number, cells in rows:
         if number <= after or is_blank_row(cells, positions):
             continue
-        if width is not None and len(cells) > width:
-            cells = cells[:width]
+        if kept is not None and len(cells) > kept:
+            cells = cells[:kept]
         row = Row(number=number, cells=cells)
         values = row.values
         width = len(cells)

@@ -16,7 +16,7 @@ from basic import importer, job_files
 from basic.faults import StorageUnavailable
 from basic.jobs import job_cancel, job_run
 from basic.models import FileJob, ImportPart, ImportRowError, JobStatus
-from store.models import OrderItem
+from store.models import Order, OrderItem
 from tests.basic.test_import_parts import small_sizes, stored_part_files  # noqa: F401
 from tests.job_helpers import SKUS, stored_import, stored_report
 from tests.order_files import HEADER, order_sheet, write_csv, write_xlsx
@@ -248,3 +248,21 @@ def test_a_cancel_stops_the_reading_of_a_file_being_split(
     assert job.status == JobStatus.CANCELLED
     assert 0 <= reader.read_after_cancel <= 1000
     assert not ImportPart.objects.filter(job=job).exists() and stored_part_files(job) == []
+
+
+def test_a_row_longer_than_the_row_before_it_keeps_every_cell(operator, tmp_path):
+    """Rows are cut to the header's width only: a row whose last cells are empty (and so
+    trimmed by the reader) must not shorten the rows after it."""
+    remark = HEADER.index("备注")
+    header = [*HEADER[:remark], *HEADER[remark + 1 :], "备注"]
+    rows = order_sheet(2, stores=["A001"], skus=SKUS, prefix="W").rows[:2]
+    rows = [[*row[:remark], *row[remark + 1 :]] for row in rows]
+    rows[0].append("")
+    rows[1].append("送礼，请包装")
+    rows[1][HEADER.index("平台订单号")] = rows[0][HEADER.index("平台订单号")] + "-2"
+
+    job = _run(operator, write_csv(tmp_path / "remark_last.csv", rows, header=header))
+
+    assert job.status == JobStatus.SUCCEEDED and job.failed == 0, job.message
+    remarks = dict(Order.objects.values_list("platform_order_no", "remark"))
+    assert sorted(remarks.values()) == ["", "送礼，请包装"]
