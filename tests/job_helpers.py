@@ -1,6 +1,8 @@
 """Driving file jobs from tests: upload through the API, wait for the worker, read reports."""
 
 import io
+import re
+import time
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,6 +11,7 @@ from django.urls import reverse
 from basic import job_files
 from basic.jobs import job_wait
 from basic.models import FileJob
+from tests.processes import manage
 
 SKUS = [f"SKU{i:04d}" for i in range(1, 41)]
 
@@ -55,21 +58,30 @@ def read_report(client, job_id):
     return book.worksheets[0]
 
 
+def wait_until(condition, timeout: float = 60, what: str = "the condition") -> None:
+    """Block until ``condition()`` is true (an assertion error after ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not come true"
+        time.sleep(0.05)
+
+
 def wait_until_processed(job_id: int, rows: int, timeout: float = 120) -> None:
     """Block until the running job has committed at least ``rows`` rows (to act mid-job)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while FileJob.objects.get(pk=job_id).processed < rows:
-        assert time.monotonic() < deadline, f"job {job_id} did not reach {rows} rows"
-        time.sleep(0.05)
+    reached = f"job {job_id} reaching {rows} rows"
+    wait_until(lambda: FileJob.objects.get(pk=job_id).processed >= rows, timeout, reached)
 
 
 def job_id_from(command_output: str) -> int:
     """The job id a job command printed ("job 42 queued")."""
-    import re
-
     return int(re.search(r"job (\d+)", command_output).group(1))
+
+
+def queue_import(env, operator, path) -> int:
+    """The job id of ``path`` queued by `manage.py excel_import`, as an operator would."""
+    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
+    assert queued.returncode == 0, queued.stdout + queued.stderr
+    return job_id_from(queued.stdout)
 
 
 def database_state() -> tuple[list, list]:

@@ -7,15 +7,7 @@ from dataclasses import dataclass
 
 from basic.models import FileJob, ImportPart, JobStatus, PartStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import import_outcome, job_id_from
-from tests.processes import manage
-
-
-def queue_import(env, operator, path) -> int:
-    """The job id of ``path`` queued by `manage.py excel_import`, as an operator would."""
-    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
-    assert queued.returncode == 0, queued.stdout + queued.stderr
-    return job_id_from(queued.stdout)
+from tests.job_helpers import import_outcome
 
 
 def done_parts(job_id: int, numbers=None) -> dict:

@@ -204,6 +204,17 @@ class CountingReader:
         return self.read - self.cancel_at
 
 
+def _cancelled_while_reading(operator, path, monkeypatch, *, cancel_at: int):
+    """Run the import of `path` here, cancelled once its reader has given `cancel_at`
+    rows: the job as it ended, and the reader (how many rows it gave after the cancel)."""
+    job = stored_import(operator, path)
+    reader = CountingReader(job, cancel_at=cancel_at)
+    monkeypatch.setattr(importer, "open_workbook", reader)
+    job_run(job_id=job.pk, worker="test")
+    job.refresh_from_db()
+    return job, reader
+
+
 def test_a_cancel_stops_a_stretch_of_blank_rows_within_the_check_interval(
     operator, settings, monkeypatch, tmp_path
 ):
@@ -220,13 +231,9 @@ def test_a_cancel_stops_a_stretch_of_blank_rows_within_the_check_interval(
         f'<row r="1000000"><c r="A1000000"><v>1</v></c></row>'
     )
     path = build(tmp_path / "far.xlsx", xml)  # no <dimension>: the one-task path
-    job = stored_import(operator, path)
-    reader = CountingReader(job, cancel_at=5_000)
-    monkeypatch.setattr(importer, "open_workbook", reader)
 
-    job_run(job_id=job.pk, worker="test")
+    job, reader = _cancelled_while_reading(operator, path, monkeypatch, cancel_at=5_000)
 
-    job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
     assert 0 <= reader.read_after_cancel <= 1000
     assert job.processed == 0
@@ -238,13 +245,9 @@ def test_a_cancel_stops_the_reading_of_a_file_being_split(
     settings.IMPORT_CANCEL_CHECK_ROWS = 1000
     rows = order_sheet(150, stores=["A001"], skus=SKUS).rows
     path = write_csv(tmp_path / "o.csv", rows + [[]] * 100_000)
-    job = stored_import(operator, path)
-    reader = CountingReader(job, cancel_at=3_000)
-    monkeypatch.setattr(importer, "open_workbook", reader)
 
-    job_run(job_id=job.pk, worker="test")
+    job, reader = _cancelled_while_reading(operator, path, monkeypatch, cancel_at=3_000)
 
-    job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
     assert 0 <= reader.read_after_cancel <= 1000
     assert not ImportPart.objects.filter(job=job).exists() and stored_part_files(job) == []

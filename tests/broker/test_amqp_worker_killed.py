@@ -10,11 +10,18 @@ import pytest
 from basic.jobs import job_run
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, import_outcome, stored_import, wait_for, wait_until_processed
+from tests.job_helpers import (
+    SKUS,
+    import_outcome,
+    queue_import,
+    stored_import,
+    wait_for,
+    wait_until_processed,
+)
 from tests.order_files import order_sheet, write_csv
 from tests.processes import BeatProcess, WorkerProcess
 from tests.rabbitmq import assert_on_rabbitmq
-from tests.split_imports import AtTheKill, queue_import, wait_until_parts_done_and_running_on
+from tests.split_imports import AtTheKill, wait_until_parts_done_and_running_on
 
 pytestmark = [pytest.mark.integration, pytest.mark.amqp, pytest.mark.django_db(transaction=True)]
 

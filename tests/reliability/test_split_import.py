@@ -6,10 +6,10 @@ import pytest
 
 from basic.models import JobStatus
 from store.models import Order
-from tests.job_helpers import SKUS, import_outcome, wait_for
+from tests.job_helpers import SKUS, import_outcome, queue_import, wait_for
 from tests.order_files import order_sheet, write_csv
 from tests.processes import BeatProcess, WorkerProcess
-from tests.split_imports import AtTheKill, queue_import, wait_until_parts_done_and_running_on
+from tests.split_imports import AtTheKill, wait_until_parts_done_and_running_on
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,5 @@
 """Workers killed with kill -9: jobs still end, exactly once, with nothing half-written."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from tests.job_helpers import (
     job_id_from,
     stored_import,
     wait_for,
+    wait_until,
     wait_until_processed,
 )
 from tests.order_files import interleaved, order_sheet, write_xlsx
@@ -133,13 +133,6 @@ def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     )
     job_run(job_id=reference.pk, worker="reference")
     assert _exported_rows(admin_client, job_id) == _exported_rows(admin_client, reference.pk)
-
-
-def wait_until(condition, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true"
-        time.sleep(0.1)
 
 
 def _exported_rows(client, job_id) -> list[tuple]:

@@ -1,15 +1,14 @@
 """A file that stops its worker (killed, or past the worker's memory cap) twice is failed,
 saying so, and never given to a third worker."""
 
-import time
 import zipfile
 
 import pytest
 
 from basic.models import FileJob, JobStatus
-from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
+from tests.job_helpers import SKUS, queue_import, wait_for, wait_until, wait_until_processed
 from tests.order_files import HEADER, order_sheet, write_xlsx
-from tests.processes import WorkerProcess, manage
+from tests.processes import WorkerProcess
 from tests.utils.xlsx_parts import MAIN, build, sheet_xml
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -17,13 +16,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(
 # excel_import queues in zh-hans: "this file stopped its worker 2 times ... will not be
 # retried automatically"
 STOPPED_TWICE = "此文件已使工作进程 2 次中止"
-
-
-def _wait_until(condition, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true"
-        time.sleep(0.05)
 
 
 def test_a_job_whose_worker_was_killed_twice_is_failed_by_the_next_worker_not_run(
@@ -34,16 +26,16 @@ def test_a_job_whose_worker_was_killed_twice_is_failed_by_the_next_worker_not_ru
     path = write_xlsx(tmp_path / "big.xlsx", order_sheet(50_000, stores=["A001"], skus=SKUS).rows)
     first = WorkerProcess(redis_env, "--concurrency", "1")
     first.wait_ready()
-    queued = manage("excel_import", "order", str(path), "--user", operator.username, env=redis_env)
-    job_id = job_id_from(queued.stdout)
+    job_id = queue_import(redis_env, operator, path)
     wait_until_processed(job_id, 2_000)
     first.kill()
     after_first = FileJob.objects.get(pk=job_id).processed
 
     second = WorkerProcess(redis_env, "--concurrency", "1")
     second.wait_ready()
-    _wait_until(
-        lambda: FileJob.objects.filter(pk=job_id, attempts=2, processed__gt=after_first).exists()
+    wait_until(
+        lambda: FileJob.objects.filter(pk=job_id, attempts=2, processed__gt=after_first).exists(),
+        timeout=240,
     )
     second.kill()
     killed = FileJob.objects.get(pk=job_id)
@@ -93,8 +85,7 @@ def test_a_file_past_the_memory_cap_kills_its_pool_process_twice_and_fails(
     worker = WorkerProcess(env, "--concurrency", "1")
     try:
         worker.wait_ready()
-        queued = manage("excel_import", "order", str(path), "--user", operator.username, env=env)
-        job = wait_for(job_id_from(queued.stdout), timeout=300)
+        job = wait_for(queue_import(env, operator, path), timeout=300)
         assert worker.proc.poll() is None  # the worker lives on, with a new pool process
     finally:
         worker.stop()

@@ -133,6 +133,13 @@ def number(value: int | float) -> int | float:
     return value
 
 
+def over_limit(part: str, what: str, limit: int) -> UnreadableFile:
+    """A file past one of the reader's limits (:mod:`utils.excel_read.limits`)."""
+    return UnreadableFile(
+        "over_limit", f"{part}: more than {limit:,} {what}", part=part, limit=limit
+    )
+
+
 def check_rows(sheet: str, rows: int, max_rows: int | None) -> None:
     """Refuse a sheet whose last row number is above `max_rows`."""
     if max_rows is not None and rows > max_rows:

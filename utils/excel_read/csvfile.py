@@ -14,9 +14,8 @@ import re
 from collections.abc import Iterator
 
 from . import limits
-from .common import Sheet, UnreadableFile, Workbook, check_rows, trim
+from .common import Sheet, UnreadableFile, Workbook, check_rows, over_limit, trim
 from .text_encoding import ENCODINGS, bom_encoding, chosen_encoding, guess_encoding
-from .xmlparts import over_limit
 
 CSV_DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 16 * 1024

@@ -20,9 +20,9 @@ from typing import IO, Any
 from xml.parsers import expat
 
 from . import limits
-from .common import MAX_SAFE_INT, CellError, UnreadableFile, check_rows, trim
+from .common import MAX_SAFE_INT, CellError, UnreadableFile, check_rows, over_limit, trim
 from .values import iso_value, serial_value, unescape
-from .xmlparts import MAIN_NAMESPACES, READ_BYTES, SEP, SheetEntry, new_parser, over_limit
+from .xmlparts import MAIN_NAMESPACES, READ_BYTES, SEP, SheetEntry, new_parser
 
 _DIGITS = "0123456789"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -15,7 +15,7 @@ from typing import IO
 from xml.parsers import expat
 
 from . import limits
-from .common import UnreadableFile
+from .common import UnreadableFile, over_limit
 from .opc import PACKAGE_RELS, Package
 from .values import BUILTIN_DATE_KINDS, format_kind, unescape
 
@@ -59,12 +59,6 @@ def feed(parser: expat.XMLParserType, stream: IO[bytes], part: str) -> None:
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise UnreadableFile("corrupt", f"{part}: {exc}") from exc
-
-
-def over_limit(part: str, what: str, limit: int) -> UnreadableFile:
-    return UnreadableFile(
-        "over_limit", f"{part}: more than {limit:,} {what}", part=part, limit=limit
-    )
 
 
 def _counted(part: str, handler: Callable[[str, dict], None]) -> Callable[[str, dict], None]:
