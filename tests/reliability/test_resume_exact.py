@@ -269,7 +269,7 @@ def test_any_layout_killed_anywhere_resumes_exactly(
 
 @pytest.fixture
 def small_parts(small_chunks, settings, monkeypatch):
-    """Files of more than 100 rows cut into parts of about 60, run in this process."""
+    """Files of more than 100 rows dealt into parts of 60 rows or more, run in this process."""
     from celery import current_app
 
     from basic import import_parts
@@ -329,5 +329,6 @@ def test_a_split_import_killed_and_swept_equals_one_uninterrupted_task(
     jobs_sweep()
 
     job = FileJob.objects.get(pk=job.pk)
-    assert job.parts.count() > 3
+    # parts are dealt by order: an interleaved file's 301 lines make three parts of ~100
+    assert job.parts.count() >= 3  # part 2, the one that dies, among them
     assert outcome(job) == expected
