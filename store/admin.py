@@ -4,6 +4,7 @@ from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 
 from .models import Order, OrderItem, Store
 from .selectors import restrict_to_stores, visible_stores
+from .totals import order_totals_refresh
 
 
 class StoreScopedAdmin(ExcelAdminMixin, NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
@@ -103,10 +104,8 @@ class OrderAdmin(StoreScopedAdmin):
     list_per_page = 50
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        order = form.instance
-        order.recalculate_totals()
-        order.save(update_fields=["goods_amount", "total_amount", "updated_at"])
+        super().save_related(request, form, formsets, change)  # the lines are saved here
+        order_totals_refresh([form.instance.pk])
 
 
 @admin.register(OrderItem)
@@ -118,6 +117,20 @@ class OrderItemAdmin(StoreScopedAdmin):
     list_select_related = ["order"]
     raw_id_fields = ["order", "product"]
     readonly_fields = ["amount"]
+
+    # a line saved or deleted here changes its order's totals (and, moved, its old order's)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        order_totals_refresh([obj.order_id, form.initial.get("order") if change else None])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        order_totals_refresh([obj.order_id])
+
+    def delete_queryset(self, request, queryset):
+        order_ids = set(queryset.values_list("order_id", flat=True))
+        super().delete_queryset(request, queryset)
+        order_totals_refresh(order_ids)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "order":

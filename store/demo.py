@@ -14,6 +14,7 @@ from django.utils import timezone
 from basic.models import LogisticsCompany, Product, Warehouse
 
 from .models import Order, OrderItem, OrderStatus, Platform, Store
+from .money import line_amount
 
 DEMO_ORDER_PREFIX = "DEMO"
 ADMIN_USERNAME = "admin"
@@ -126,7 +127,7 @@ def _demo_orders(rng: random.Random, stores, products, warehouses, carriers, cou
                     product_name=product.name,
                     quantity=quantity,
                     unit_price=product.price,
-                    amount=product.price * quantity,
+                    amount=line_amount(product.price, quantity),
                 )
             )
         order.recalculate_totals(lines)

@@ -14,6 +14,7 @@ from basic.specs import Column, ImportSpec, Row, keyset_batches, register
 from basic.upsert import FlatModelSpec
 
 from .models import Order, OrderItem, OrderStatus, Platform, Store, StoreStatus
+from .money import line_amount, order_totals
 from .selectors import store_not_yours, visible_stores
 
 
@@ -435,12 +436,10 @@ class OrderSpec(ImportSpec):
 
     def _save(self, new_orders, changed_orders, replaced_ids, new_lines) -> None:
         for order, lines, appending in new_lines:
-            goods = sum((quantity * price for _s, _n, quantity, price, _p in lines), Decimal("0"))
-            if appending:
-                order.goods_amount = (order.goods_amount or Decimal("0")) + goods
-            else:
-                order.goods_amount = goods
-            order.total_amount = order.goods_amount + (order.freight or Decimal("0"))
+            amounts = [line_amount(price, quantity) for _s, _n, quantity, price, _p in lines]
+            if appending:  # the lines already written by this job count too
+                amounts.append(order.goods_amount)
+            order.goods_amount, order.total_amount = order_totals(amounts, order.freight)
         insert_objects(Order, new_orders)
         if new_orders:  # ids are read back by natural key: the same on every database
             ids = self._order_ids({(o.store_id, o.platform_order_no) for o in new_orders})
@@ -471,7 +470,7 @@ class OrderSpec(ImportSpec):
                     "product_name": name,
                     "quantity": quantity,
                     "unit_price": price,
-                    "amount": quantity * price,
+                    "amount": line_amount(price, quantity),
                     "product_id": product_id,
                 }
                 for order, lines, _appending in new_lines

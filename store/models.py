@@ -1,10 +1,10 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from basic.models import MONEY, NON_NEGATIVE, LogisticsCompany, Product, TimestampedModel, Warehouse
+
+from .money import line_amount, order_totals
 
 
 class Platform(models.TextChoices):
@@ -135,10 +135,11 @@ class Order(TimestampedModel):
         return self.platform_order_no
 
     def recalculate_totals(self, items=None) -> None:
-        """Goods amount from the lines, total = goods + freight (not saved)."""
+        """Goods amount and total from the lines (store.totals), not saved."""
         items = self.items.all() if items is None else items
-        self.goods_amount = sum((item.amount for item in items), Decimal("0"))
-        self.total_amount = self.goods_amount + (self.freight or Decimal("0"))
+        self.goods_amount, self.total_amount = order_totals(
+            (item.amount for item in items), self.freight
+        )
 
 
 class OrderItem(models.Model):
@@ -169,5 +170,5 @@ class OrderItem(models.Model):
         return f"{self.sku_code} × {self.quantity}"
 
     def save(self, *args, **kwargs):
-        self.amount = (self.unit_price or Decimal("0")) * (self.quantity or 0)
+        self.amount = line_amount(self.unit_price, self.quantity)
         super().save(*args, **kwargs)

@@ -13,8 +13,11 @@ def test_seed_demo_creates_data_and_is_safe_to_run_twice(capsys, settings, clien
     first = capsys.readouterr().out
     assert "demo-pass-2026" in first
     assert Store.objects.count() == 6 and Order.objects.count() == 50
-    orders = Order.objects.all()
-    assert all(o.total_amount == o.goods_amount + o.freight for o in orders)
+    for order in Order.objects.prefetch_related("items"):
+        lines = order.items.all()
+        assert all(item.amount == item.unit_price * item.quantity for item in lines)
+        assert order.goods_amount == sum(item.amount for item in lines)
+        assert order.total_amount == order.goods_amount + order.freight
 
     call_command("seed_demo", "--orders", "50")
     assert "demo-pass-2026" not in capsys.readouterr().out
