@@ -66,6 +66,10 @@ TEXT_FORMAT = "@"
 _BLANK_FORMATS = {"text": TEXT_FORMAT, "decimal": DECIMAL_FORMAT, "date": DATE_FORMAT}
 _BLANK_FORMATS["datetime"] = DATETIME_FORMAT
 _INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
+SAMPLE_ROWS = 200  # the first rows, whose values size the columns
+MIN_WIDTH, MAX_WIDTH = 8, 50
+# the least a column of a kind needs: its format's width (money up to 9,999,999.99)
+_KIND_WIDTHS = {"date": len(DATE_FORMAT), "datetime": len(DATETIME_FORMAT), "decimal": 10}
 
 
 def escape_formula(value: Any) -> Any:
@@ -103,11 +107,38 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def column_width(column: ColumnFormat) -> int:
-    """`column.width`, else the header's display width plus 2, between 8 and 50."""
-    if column.width is not None:
-        return column.width
-    return min(max(display_width(column.header) + 2, 8), 50)
+def shown_width(value: Any) -> int:
+    """The characters `value` takes in its cell, written as this module writes it."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 5  # FALSE
+    if isinstance(value, datetime.datetime):
+        return len(DATETIME_FORMAT)
+    if isinstance(value, datetime.date):
+        return len(DATE_FORMAT)
+    if isinstance(value, Decimal | float):
+        return len(format(value, ".2f")) if math.isfinite(value) else len(str(value))
+    text = value if isinstance(value, str) else str(value)
+    return display_width(text.partition("\n")[0][:MAX_WIDTH])
+
+
+def column_widths(columns: Sequence[ColumnFormat], sample: Sequence[Sequence]) -> list[int]:
+    """Each column's width: its `width`, else what its header and the sampled rows show.
+
+    Plus 2 characters of margin, between MIN_WIDTH and MAX_WIDTH; a date or number
+    column is never narrower than its format needs for rows beyond the sample, so that
+    no cell shows ``###``.
+    """
+    widths = []
+    for col, column in enumerate(columns):
+        if column.width is not None:
+            widths.append(column.width)
+            continue
+        content = max([_KIND_WIDTHS.get(column.kind, 0)] + [shown_width(r[col]) for r in sample])
+        widest = max(display_width(column.header), content) + 2
+        widths.append(min(max(widest, MIN_WIDTH), MAX_WIDTH))
+    return widths
 
 
 def sheet_title(name: str, number: int = 1) -> str:
@@ -197,7 +228,7 @@ class _Backend:
         self.path = path
         self.columns = columns
 
-    def add_sheet(self, title: str) -> None:
+    def add_sheet(self, title: str, widths: list[int]) -> None:
         raise NotImplementedError
 
     def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
@@ -219,8 +250,8 @@ class _XlsxBackend(_Backend):
         # the hot path: the style of a text cell of each column, unmarked
         self.text_styles = [self._style(TEXT, column.kind, False) for column in columns]
 
-    def add_sheet(self, title: str) -> None:
-        self.book.add_sheet(title, [column_width(column) for column in self.columns])
+    def add_sheet(self, title: str, widths: list[int]) -> None:
+        self.book.add_sheet(title, widths, autofilter=True)
         header = [
             (letters, self.header, "s", xml_text(escape_formula(column.header)))
             for letters, column in zip(self.letters, self.columns, strict=True)
@@ -297,11 +328,11 @@ class _XlsBackend(_Backend):
         self.sheet: Any = None
         self.styles: dict[tuple[str, str, bool], xlwt.XFStyle] = {}
 
-    def add_sheet(self, title: str) -> None:
+    def add_sheet(self, title: str, widths: list[int]) -> None:
         self.sheet = self.book.add_sheet(title)
         header = set_excel_style(color="gray25", bold=True)
         for col, column in enumerate(self.columns):
-            self.sheet.col(col).width = min(256 * column_width(column), 65535)
+            self.sheet.col(col).width = min(256 * widths[col], 65535)
             self.sheet.write(0, col, escape_formula(column.header), header)
         self.sheet.set_panes_frozen(True)
         self.sheet.set_horz_split_pos(1)
@@ -327,7 +358,7 @@ class _CsvBackend(_Backend):
         self.file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self.writer = csv.writer(self.file)
 
-    def add_sheet(self, title: str) -> None:
+    def add_sheet(self, title: str, widths: list[int]) -> None:
         self.writer.writerow([escape_csv_formula(column.header) for column in self.columns])
 
     def write_row(self, rowx: int, values: Sequence, highlight: Collection[int]) -> None:
@@ -351,6 +382,10 @@ class SheetWriter:
     repeated after every `max_xls_rows` data rows (xlsx likewise after 1,048,575; csv
     never). `rows_written` counts data rows over all sheets. csv has no styles: there the
     header is a plain row and `highlight` is ignored.
+
+    The first SAMPLE_ROWS rows are held until the sheet starts: their values size the
+    columns (:func:`column_widths`). An xlsx sheet has filter buttons on its header
+    (xlwt cannot write an xls autofilter).
     """
 
     def __init__(
@@ -371,12 +406,21 @@ class SheetWriter:
         self._sheets = 0
         self._sheet_rows = 0
         self._closed = False
+        self._sample: list[tuple[list, frozenset]] | None = []  # None once the sheet began
+        self._widths: list[int] = []
+
+    def _begin(self) -> None:
+        """Size the columns from the rows held, start the first sheet, write those rows."""
+        held, self._sample = self._sample or [], None
+        self._widths = column_widths(self.columns, [values for values, _marked in held])
         self._next_sheet()
+        for values, marked in held:
+            self._write(values, marked)
 
     def _next_sheet(self) -> None:
         self._sheets += 1
         self._sheet_rows = 0
-        self._backend.add_sheet(sheet_title(self.sheet_name, self._sheets))
+        self._backend.add_sheet(sheet_title(self.sheet_name, self._sheets), self._widths)
 
     def write_row(self, values: Sequence, *, highlight: Collection[int] = ()) -> None:
         """Write one data row; `highlight` marks those column indexes (yellow, red font)."""
@@ -384,16 +428,26 @@ class SheetWriter:
             raise ValueError("write_row() on a closed SheetWriter")
         if len(values) > len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
+        padded = [*values, *[None] * (len(self.columns) - len(values))]
+        self.rows_written += 1
+        if self._sample is None:
+            self._write(padded, frozenset(highlight))
+            return
+        self._sample.append((padded, frozenset(highlight)))
+        if len(self._sample) >= SAMPLE_ROWS:
+            self._begin()
+
+    def _write(self, values: list, highlight: frozenset) -> None:
         if self._limit is not None and self._sheet_rows >= self._limit:
             self._next_sheet()
         self._sheet_rows += 1
-        padded = [*values, *[None] * (len(self.columns) - len(values))]
-        self._backend.write_row(self._sheet_rows, padded, frozenset(highlight))
-        self.rows_written += 1
+        self._backend.write_row(self._sheet_rows, values, highlight)
 
     def close(self) -> None:
         """Finish and save the file; idempotent."""
         if not self._closed:
+            if self._sample is not None:
+                self._begin()
             self._closed = True
             self._backend.close()
 

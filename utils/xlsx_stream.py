@@ -90,8 +90,11 @@ class XlsxStream:
         self.font = (font_name, font_size)
         self.styles: dict[Style, int] = {Style(border=False): 0}
         self.titles: list[str] = []
+        self.filters: dict[int, str] = {}  # sheet index → its autofilter's range
         self._sheet = None
         self._buffer: list[str] = []
+        self._columns = 0  # of the current sheet, when it has an autofilter
+        self._last_row = 0
 
     def style(self, style: Style) -> int:
         """The index of `style` (registered on first use)."""
@@ -100,9 +103,14 @@ class XlsxStream:
             index = self.styles[style] = len(self.styles)
         return index
 
-    def add_sheet(self, title: str, widths: list[float], frozen_rows: int = 1) -> None:
+    def add_sheet(
+        self, title: str, widths: list[float], frozen_rows: int = 1, autofilter: bool = False
+    ) -> None:
+        """A new sheet; `autofilter` puts filter buttons on its first row's columns."""
         self._end_sheet()
         self.titles.append(title)
+        self._columns = len(widths) if autofilter else 0
+        self._last_row = 1
         name = f"xl/worksheets/sheet{len(self.titles)}.xml"
         self._sheet = self.zip.open(name, "w", force_zip64=True)
         selected = ' tabSelected="1"' if len(self.titles) == 1 else ""
@@ -139,6 +147,7 @@ class XlsxStream:
                 parts.append(f'<c r="{ref}" s="{style}"/>')
         parts.append("</row>")
         self._buffer.append("".join(parts))
+        self._last_row = number
         if len(self._buffer) >= _FLUSH_ROWS:
             self._flush()
 
@@ -150,8 +159,13 @@ class XlsxStream:
     def _end_sheet(self) -> None:
         if self._sheet is None:
             return
+        self._buffer.append("</sheetData>")
+        if self._columns:
+            ref = f"A1:{column_letters(self._columns - 1)}{self._last_row}"
+            self.filters[len(self.titles) - 1] = ref
+            self._buffer.append(f'<autoFilter ref="{ref}"/>')
         self._buffer.append(
-            '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
             'header="0.3" footer="0.3"/></worksheet>'
         )
         self._flush()
@@ -165,10 +179,17 @@ class XlsxStream:
             f'<sheet name="{_attribute(title)}" sheetId="{i}" r:id="rId{i}"/>'
             for i, title in enumerate(self.titles, start=1)
         )
+        # Excel names each autofilter's range so (and writes the name back if missing)
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+            f"{_attribute(_quoted(self.titles[index]))}!{_absolute(ref)}</definedName>"
+            for index, ref in self.filters.items()
+        )
         self._part(
             "xl/workbook.xml",
             f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><workbookPr/><bookViews>'
-            f"<workbookView/></bookViews><sheets>{sheets}</sheets></workbook>",
+            f"<workbookView/></bookViews><sheets>{sheets}</sheets>"
+            f"{f'<definedNames>{names}</definedNames>' if names else ''}</workbook>",
         )
         rels = "".join(
             f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet" '
@@ -268,6 +289,16 @@ def _font_xml(name: str, size: int, bold: bool, color: str) -> str:
         f'<font>{"<b/>" if bold else ""}<sz val="{size}"/>{colour}'
         f'<name val="{_attribute(name)}"/><family val="2"/><charset val="134"/></font>'
     )
+
+
+def _quoted(title: str) -> str:
+    """A sheet name as a formula refers to it: quoted, its quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _absolute(ref: str) -> str:
+    """``A1:T30`` → ``$A$1:$T$30``."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", end) for end in ref.split(":"))
 
 
 def _stored_width(width: float) -> float:

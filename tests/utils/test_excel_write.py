@@ -13,7 +13,7 @@ from utils.excel_values import to_text
 from utils.excel_write import (
     ColumnFormat,
     SheetWriter,
-    column_width,
+    column_widths,
     display_width,
     escape_formula,
     sheet_title,
@@ -79,14 +79,30 @@ def test_headers_copied_from_a_sheet_may_be_numbers_or_none():
 
 def test_widths_and_titles():
     assert display_width("订单ab") == 6
-    assert column_width(ColumnFormat("x")) == 8
-    assert column_width(ColumnFormat("下单时间下单时间")) == 18
-    assert column_width(ColumnFormat("x" * 80)) == 50
-    assert column_width(ColumnFormat("x", width=30)) == 30
+    headers = [ColumnFormat("x"), ColumnFormat("下单时间下单时间"), ColumnFormat("x" * 80)]
+    assert column_widths([*headers, ColumnFormat("x", width=30)], []) == [8, 18, 50, 30]
+
+
+def test_titles():
     assert sheet_title("订单") == "订单"
     assert sheet_title("a/b:c") == "a_b_c"
     assert sheet_title("x" * 40) == "x" * 31
     assert sheet_title("x" * 40, 2) == "x" * 27 + " (2)"
+
+
+def test_columns_are_as_wide_as_the_sampled_values_show_and_dates_as_their_format():
+    columns = [
+        ColumnFormat("地址"),
+        ColumnFormat("下单时间", kind="datetime"),  # no value in the sample
+        ColumnFormat("单价", kind="decimal"),
+        ColumnFormat("数量", kind="int"),
+        ColumnFormat("备注"),
+    ]
+    rows = [
+        ["上海市浦东新区张江路100号", None, Decimal("1234567.5"), 12345678, "x" * 90],
+        ["北京", None, Decimal("1.00"), 1, "第一行\n第二行第二行第二行"],
+    ]
+    assert column_widths(columns, rows) == [27, 21, 12, 10, 50]
 
 
 @pytest.mark.parametrize(
