@@ -363,7 +363,7 @@ def job_result(request, job_id: int):
 @api_view
 @require_GET
 def template_download(request, kind: str, file_format: str):
-    spec = check_kind(user=request.user, kind=kind, permissions_attr="import_permissions")
+    spec = check_kind(user=request.user, kind=kind, action="import")
     content = template_build(spec=spec, file_format=file_format)
     filename = f"{spec.label}_{_('template')}.{file_format}"
     response = FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)

@@ -115,7 +115,7 @@ def export_job_create(
     nightly exports). The owner's row is locked for the checks, so two simultaneous
     requests cannot both create one.
     """
-    spec = check_kind(user=user, kind=kind, permissions_attr="export_permissions")
+    spec = check_kind(user=user, kind=kind, action="export")
     if file_format not in FORMATS:
         raise RequestRefused(
             400, "bad_format", _("Unknown format “%(format)s”.") % {"format": file_format}

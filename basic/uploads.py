@@ -21,14 +21,17 @@ def max_upload_bytes() -> int:
     return settings.MAX_UPLOAD_MB * 1024 * 1024
 
 
-def check_kind(*, user, kind: str, permissions_attr: str):
+def check_kind(*, user, kind: str, action: str):
+    """The spec of `kind` if `user` may `action` ("import" or "export") it, else refused."""
     spec = get_spec(kind)
     if spec is None:
         raise RequestRefused(400, "unknown_kind", _("Unknown kind “%(kind)s”.") % {"kind": kind})
-    if not user_may(user, getattr(spec, permissions_attr)):
-        raise RequestRefused(
-            403, "forbidden", _("You are not allowed to import %(label)s.") % {"label": spec.label}
-        )
+    if action == "export":
+        allowed, refusal = spec.export_permissions, _("You are not allowed to export %(label)s.")
+    else:
+        allowed, refusal = spec.import_permissions, _("You are not allowed to import %(label)s.")
+    if not user_may(user, allowed):
+        raise RequestRefused(403, "forbidden", refusal % {"label": spec.label})
     return spec
 
 
@@ -89,7 +92,7 @@ def import_job_create(
     (``basic.quotas``) must allow one more job and these bytes, unless ``quota`` is False
     (the ``excel_import`` command: whoever runs it runs the system).
     """
-    check_kind(user=user, kind=kind, permissions_attr="import_permissions")
+    check_kind(user=user, kind=kind, action="import")
     mode = mode or ImportMode.CREATE_OR_UPDATE
     if mode not in ImportMode.values:
         raise RequestRefused(400, "bad_mode", _("Unknown mode “%(mode)s”.") % {"mode": mode})

@@ -114,3 +114,20 @@ def test_permission_matrix(world, role, method, path, expected):
         client.force_login(users[role])
     response = _request(client, method, path.format(**ids))
     assert response.status_code == expected[ROLES.index(role)]
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "says"),
+    [
+        ("/api/jobs/export/", "en", "You are not allowed to export Orders."),
+        ("/api/jobs/export/", "zh-hans", "您没有导出订单的权限。"),
+        ("/api/jobs/import/", "en", "You are not allowed to import Orders."),
+    ],
+)
+def test_a_refusal_names_what_was_refused(world, path, language, says):
+    users, _ids = world
+    client = Client(headers={"accept-language": language})
+    client.force_login(users["staff"])
+    response = _request(client, "POST", path)
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == says
