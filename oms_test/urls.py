@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from basic.views import healthz
 
-admin.site.site_header = "OMS 后台管理"
-admin.site.site_title = "OMS 后台管理"
+admin.site.site_header = admin.site.site_title = _("OMS back office")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

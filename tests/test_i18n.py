@@ -15,3 +15,4 @@ def test_admin_speaks_chinese_by_default_and_english_on_request(admin_client):
     assert "平台订单号" in chinese and "OMS 后台管理" in chinese
     english = admin_client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "Platform order number" in english and "平台订单号" not in english
+    assert "OMS back office" in english and "后台管理" not in english
