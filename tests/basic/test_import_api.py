@@ -1,5 +1,7 @@
 """The import API: what it accepts, what it refuses, and who sees what."""
 
+from urllib.parse import quote
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -140,9 +142,11 @@ def test_jobs_and_reports_are_visible_to_their_owner_only(client, operator, xlsx
         client.get(f"/api/jobs/{job_id}/").json()["error_report_url"]
         == f"/api/jobs/{job_id}/error-report"
     )
-    own = client.get(f"/api/jobs/{job_id}/error-report")
+    own = client.get(f"/api/jobs/{job_id}/error-report", headers={"accept-language": "zh-hans"})
     assert own.status_code == 200 and own["X-Content-Type-Options"] == "nosniff"
+    stem = job.original_name.rsplit(".", 1)[0]
     assert own["Content-Disposition"].startswith("attachment")
+    assert own["Content-Disposition"].endswith(f"filename*=utf-8''{quote(stem + '_错误.xlsx')}")
 
     client.force_login(UserFactory(username="other"))
     assert client.get(f"/api/jobs/{job_id}/").status_code == 404

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 import xlrd
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 
 from basic.models import JobStatus, LogisticsCompany, Product, Warehouse
 from store.models import Order, Store
@@ -96,3 +97,14 @@ def test_xls_template_has_songti_header_and_explains_columns(admin_client, refer
     assert book.font_list[book.xf_list[sheet.cell_xf_index(0, 0)].font_index].name == "宋体"
     explained = {notes.cell_value(r, 1): notes.cell_value(r, 2) for r in range(1, notes.nrows)}
     assert explained["platform_order_no"] == "是" and explained["remark"] == "否"
+
+
+@pytest.mark.parametrize(
+    ("language", "filename"), [("zh-hans", "订单_模板.xlsx"), ("en", "Orders_template.xlsx")]
+)
+def test_a_template_is_named_in_one_language(admin_client, language, filename):
+    response = admin_client.get(
+        reverse("api-template", args=["order", "xlsx"]), headers={"accept-language": language}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == content_disposition_header(True, filename)
