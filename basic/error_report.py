@@ -1,9 +1,13 @@
 """The error report: the rejected rows as they were, bad cells marked, and why.
 
 It repeats the original header, so the user can fix the rows in the report itself and
-upload it again (the extra columns are ignored by the import).
+upload it again (the extra columns are ignored by the import). A report of such an upload
+leaves out the columns an earlier report added (in any language), so each round has one
+pair of them.
 """
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from utils.excel_write import ColumnFormat, SheetWriter
@@ -18,23 +22,37 @@ def error_lines(problems: list[dict]) -> str:
     )
 
 
+def _report_headers() -> set[str]:
+    """The headers of the columns a report adds, in every language of the site."""
+    headers = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            headers |= {_("Error message"), _("Row")}
+    return headers
+
+
 def write_error_report(job: FileJob, spec) -> str:
     """Write the report of ``job`` to the job storage; returns its storage name."""
     fmt = "xls" if job.file_format == "xls" else "xlsx"
     header = list(job.options.get("header") or [])
     positions = job.options.get("columns") or {}
-    width = len(header)
-    columns = [ColumnFormat(text or "") for text in header]
+    imported, added = set(positions.values()), _report_headers()
+    kept = [i for i, text in enumerate(header) if i in imported or str(text) not in added]
+    place = {position: index for index, position in enumerate(kept)}  # file → report column
+    columns = [ColumnFormat(header[i] or "") for i in kept]
     columns += [ColumnFormat(_("Error message"), width=60), ColumnFormat(_("Row"), kind="int")]
     with scratch.temporary_folder("report-") as folder:
         path = folder / f"report.{fmt}"
         with SheetWriter(path, fmt=fmt, sheet_name=_("Errors"), columns=columns) as writer:
             for error in job.row_errors.order_by("row_number").iterator(chunk_size=2000):
-                cells = (list(error.cells) + [None] * width)[:width]
+                cells = list(error.cells)
+                values = [cells[i] if i < len(cells) else None for i in kept]
                 highlight = {
-                    positions[p["key"]] for p in error.problems if p.get("key") in positions
+                    place[positions[p["key"]]]
+                    for p in error.problems
+                    if positions.get(p.get("key")) in place
                 }
                 writer.write_row(
-                    [*cells, error_lines(error.problems), error.row_number], highlight=highlight
+                    [*values, error_lines(error.problems), error.row_number], highlight=highlight
                 )
         return job_files.save_path(job_files.new_name("download", fmt), path)

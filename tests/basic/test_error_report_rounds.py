@@ -1,0 +1,50 @@
+"""An error report uploaded again gives a report with one pair of error columns, not two."""
+
+import io
+
+import openpyxl
+import pytest
+
+from basic import job_files
+from basic.jobs import job_run
+from basic.models import FileJob
+from tests.job_helpers import SKUS, stored_import
+from tests.order_files import COL, HEADER, write_xlsx
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _line(number: str, sku: str) -> list:
+    row = [None] * len(HEADER)
+    cells = {"店铺编码": "A001", "平台订单号": number, "商品编码": sku, "数量": 1, "单价": "2.00"}
+    for name, value in cells.items():
+        row[COL[name]] = value
+    return row
+
+
+def _report_of(job: FileJob, tmp_path, name: str):
+    """The job's error report saved as the user downloads it, and its sheet."""
+    job = FileJob.objects.get(pk=job.pk)
+    path = tmp_path / name
+    with job_files.job_storage().open(job.error_report_name, "rb") as stored:
+        path.write_bytes(stored.read())
+    return path, openpyxl.load_workbook(io.BytesIO(path.read_bytes())).worksheets[0]
+
+
+def test_a_report_uploaded_again_keeps_one_pair_of_error_columns(operator, tmp_path):
+    rows = [_line("R-1", SKUS[0]), _line("R-2", "NO-SUCH-SKU")]
+    first = stored_import(operator, write_xlsx(tmp_path / "orders.xlsx", rows), language="zh-hans")
+    job_run(job_id=first.pk, worker="only")
+    first_report, sheet = _report_of(first, tmp_path, "orders_错误.xlsx")
+    assert [cell.value for cell in sheet[1]] == [*HEADER, "错误信息", "行号"]
+
+    second = stored_import(operator, first_report, language="en")  # uploaded unchanged
+    job_run(job_id=second.pk, worker="only")
+    _path, sheet = _report_of(second, tmp_path, "orders_errors.xlsx")
+
+    assert [cell.value for cell in sheet[1]] == [*HEADER, "Error message", "Row"]
+    values = [cell.value for cell in sheet[2]]
+    assert (values[COL["平台订单号"]], values[COL["商品编码"]]) == ("R-2", "NO-SUCH-SKU")
+    assert "NO-SUCH-SKU" in values[len(HEADER)] and values[len(HEADER) + 1] == 2
+    marked = [cell.column - 1 for cell in sheet[2] if cell.fill.fgColor.rgb == "FFFFFF00"]
+    assert marked == [COL["商品编码"]]
