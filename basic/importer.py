@@ -453,18 +453,33 @@ def process_chunk(rows: list[Row], ctx: ImportContext, record: Callable = _recor
 
 
 def _summary(job: FileJob) -> str:
-    text = _(
-        "%(processed)s rows read: %(created)s created, %(updated)s updated, "
-        "%(unchanged)s unchanged, %(failed)s rejected."
-    ) % {
+    counts = {
         "processed": job.processed,
         "created": job.created,
         "updated": job.updated,
         "unchanged": job.unchanged,
         "failed": job.failed,
     }
-    if job.mode == ImportMode.VALIDATE_ONLY:
-        text = _("Validation only, nothing was written.") + " " + text
+    if not job.processed:
+        text = _("The file has no data rows under its header: nothing was imported.")
+    elif job.mode == ImportMode.VALIDATE_ONLY:  # what an import would do
+        text = (
+            _("Validation only, nothing was written.")
+            + " "
+            + _(
+                "%(processed)s rows read: %(created)s would be created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(failed)s rejected."
+            )
+            % counts
+        )
+    else:
+        text = (
+            _(
+                "%(processed)s rows read: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(failed)s rejected."
+            )
+            % counts
+        )
     if note := wide_header_note(job.options.get("header_cells_found", 0)):
         text = f"{text} {note}"
     return text

@@ -75,7 +75,7 @@ def test_a_csv_of_blank_lines_ends_at_once_with_no_rows(operator, tmp_path):
 
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert (job.processed, job.failed) == (0, 0)
-    assert job.message.startswith("0 rows read")
+    assert job.message.startswith("The file has no data rows under its header")
     assert not job.parts.exists() and stored_part_files(job) == []
 
 

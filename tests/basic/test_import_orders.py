@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from basic.models import JobStatus
 from store.models import Order, OrderItem
@@ -117,6 +118,10 @@ def test_validate_only_writes_nothing_and_reports_everything(
     messages = [row[len(HEADER)].value for row in report.iter_rows(min_row=2)]
     assert len(messages) == c001_lines
     assert all("store C001 is not one of your stores" in message for message in messages)
+    assert f"{job.created} would be created" in job.message
+    page = client.get(reverse("job-page", args=[job.pk]), headers={"accept-language": "en"})
+    page = page.content.decode()
+    assert "Would create" in page and "Would reject" in page and ">Created<" not in page
 
 
 def test_rows_of_a_store_the_user_cannot_see_are_rejected(
