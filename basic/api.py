@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import job_files
 from .exports import export_job_create
 from .importer import encoding_note
-from .jobs import ACTIVE, job_cancel, job_retry
+from .jobs import ACTIVE, job_cancel, job_may_retry, job_retry
 from .models import FileJob, ImportMode, JobDirection, JobStatus
 from .selectors import job_get, job_list
 from .sheet_templates import template_build
@@ -157,9 +157,7 @@ def _job_additions(job: FileJob, url) -> dict:
     """Labels, pace and links for the job center and job pages (fields added after v1)."""
     spec = get_spec(job.kind)
     rate, left = job_pace(job, timezone.now())
-    retryable = job.status == JobStatus.FAILED and (
-        job.direction == JobDirection.EXPORT or bool(job.upload_name)
-    )
+    retryable = job_may_retry(job)
     return {
         "kind_label": str(spec.label) if spec else job.kind,
         "direction_label": job.get_direction_display(),
@@ -190,10 +188,18 @@ def job_pace(job: FileJob, now) -> tuple[float | None, int | None]:
 
 
 def status_note(job: FileJob) -> str:
-    """What a cancelled job left behind (an import keeps the rows it had committed), and
-    the encoding a csv was read in when it was guessed."""
-    notes = [note for note in (_cancel_note(job), encoding_note(job)) if note]
+    """What a cancelled job left behind (an import keeps the rows it had committed), why
+    a refused file is not offered a retry, and the encoding a guessed csv was read in."""
+    refused = _refused_note() if job.status == JobStatus.FAILED and job.input_refused else ""
+    notes = [note for note in (_cancel_note(job), refused, encoding_note(job)) if note]
     return " ".join(notes)
+
+
+def _refused_note() -> str:
+    return _(
+        "Retrying cannot help: the file itself was refused. "
+        "Fix what the message says and upload it again."
+    )
 
 
 def _cancel_note(job: FileJob) -> str:
@@ -205,11 +211,32 @@ def _cancel_note(job: FileJob) -> str:
         return _("Cancelled: validation only, nothing was written.")
     if not job.processed:
         return _("Cancelled before any row was committed: nothing was imported.")
-    return ngettext(
-        "Cancelled: %(count)s row had already been committed and is kept.",
-        "Cancelled: %(count)s rows had already been committed and are kept.",
-        job.processed,
-    ) % {"count": number_format(job.processed, force_grouping=True)}
+    saved = job.processed - job.failed  # rows read and written; the rejected ones apart
+    notes = [
+        ngettext(
+            "Cancelled: %(count)s row had already been committed and is kept.",
+            "Cancelled: %(count)s rows had already been committed and are kept.",
+            saved,
+        )
+        % {"count": number_format(saved, force_grouping=True)}
+    ]
+    if job.failed:
+        notes.append(
+            ngettext(
+                "%(count)s row read before the cancel was rejected.",
+                "%(count)s rows read before the cancel were rejected.",
+                job.failed,
+            )
+            % {"count": number_format(job.failed, force_grouping=True)}
+        )
+    if job.mode != ImportMode.CREATE_ONLY:  # there, saved rows would come back as refused
+        notes.append(
+            _(
+                "To import the rest, upload the same file again: "
+                "the rows already saved come back unchanged."
+            )
+        )
+    return " ".join(notes)
 
 
 @api_view
@@ -322,6 +349,8 @@ def job_cancel_view(request, job_id: int):
 def job_retry_view(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
     if not job_retry(job=job):
+        if job.status == JobStatus.FAILED and job.input_refused:
+            raise RequestRefused(409, "not_retryable", _refused_note())
         raise RequestRefused(
             409, "not_retryable", _("Only a failed job whose file is still kept can be retried.")
         )

@@ -237,9 +237,16 @@ def job_start_waiting(*, owner_id: int, before: int | None = None) -> list[int]:
     return sent
 
 
-def job_fail(*, claim: Claim, message: str) -> None:
-    """End the claimed job as failed; nothing happens if the claim was lost meanwhile."""
-    claim.job_rows().update(status=JobStatus.FAILED, message=message, finished_at=timezone.now())
+def job_fail(*, claim: Claim, message: str, input_refused: bool = False) -> None:
+    """End the claimed job as failed; nothing happens if the claim was lost meanwhile.
+
+    `input_refused`: its file or request was refused, so a retry cannot help."""
+    claim.job_rows().update(
+        status=JobStatus.FAILED,
+        message=message,
+        input_refused=input_refused,
+        finished_at=timezone.now(),
+    )
 
 
 class JobBusy(Exception):
@@ -346,7 +353,7 @@ def run_guarded(*, job: FileJob, claim: Claim, label: str, body: Callable[[], No
             _tried_while_database_full(body, job, label)
         except JobRefused as exc:
             job_log.info("{} refused: {}", label, exc)
-            job_fail(claim=claim, message=str(exc))
+            job_fail(claim=claim, message=str(exc), input_refused=True)
         except JobTakenOver as exc:
             job_log.warning("{} rolled back: taken over ({})", label, exc)
         except RunStopped:
@@ -429,17 +436,24 @@ def job_wait(*, job_id: int, timeout: float, poll: float = 0.5) -> FileJob:
         time.sleep(poll)
 
 
+def job_may_retry(job: FileJob) -> bool:
+    """Failed by something other than its input, with its upload (if any) still kept."""
+    kept = job.direction == JobDirection.EXPORT or bool(job.upload_name)
+    return job.status == JobStatus.FAILED and not job.input_refused and kept
+
+
 def job_retry(*, job: FileJob) -> bool:
     """Queue a failed job again with the same file and options.
 
     An import resumes after its last committed chunk: rows already written stay and are
-    not written twice. False when the job is not failed (or its upload has expired).
+    not written twice. False when the job is not failed, its upload has expired, or its
+    input was refused (the same file would be refused again).
     """
-    if job.direction == JobDirection.IMPORT and not job.upload_name:
+    if not job_may_retry(job):
         return False
-    retried = FileJob.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
-        status=JobStatus.QUEUED, message="", finished_at=None, enqueued_at=None
-    )
+    retried = FileJob.objects.filter(
+        pk=job.pk, status=JobStatus.FAILED, input_refused=False
+    ).update(status=JobStatus.QUEUED, message="", finished_at=None, enqueued_at=None)
     if retried:
         job_enqueue_on_commit(job)
     return bool(retried)

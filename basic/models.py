@@ -144,6 +144,8 @@ class FileJob(models.Model):
     # A split import: how many of its parts have not committed yet (None: not split).
     parts_left = models.PositiveIntegerField(_("parts left"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # failed because its file or request was refused: the same job would fail the same way
+    input_refused = models.BooleanField(_("input refused"), default=False)
     options = models.JSONField(_("options"), default=dict, blank=True)
 
     host = models.CharField(_("host"), max_length=64, blank=True)

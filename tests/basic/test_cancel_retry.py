@@ -5,9 +5,10 @@ import time
 import pytest
 from django.urls import reverse
 
+from basic.jobs import job_run
 from basic.models import FileJob, JobStatus
 from store.models import Order, OrderItem
-from tests.job_helpers import SKUS, upload, wait_for, wait_until_processed
+from tests.job_helpers import SKUS, stored_import, upload, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -54,3 +55,21 @@ def test_retry_runs_a_failed_job_again_with_the_same_file(
     assert job.status == JobStatus.SUCCEEDED and job.created == 30
     assert OrderItem.objects.count() == 30
     assert client.post(reverse("api-job-retry", args=[job.pk])).status_code == 409
+
+
+def test_a_file_refused_for_itself_is_not_offered_a_retry_and_says_why(client, operator, tmp_path):
+    path = tmp_path / "no_sku.csv"
+    path.write_text("店铺编码,平台订单号\nA001,X-1\n", encoding="utf-8")
+    job = stored_import(operator, path)
+    job_run(job_id=job.pk, worker="only")
+    client.force_login(operator)
+
+    english = {"accept-language": "en"}
+    shown = client.get(reverse("api-job-detail", args=[job.pk]), headers=english).json()
+    assert shown["status"] == "failed" and "missing required columns" in shown["message"]
+    assert shown["retry_url"] is None
+    assert shown["status_note"].startswith("Retrying cannot help: the file itself was refused")
+    response = client.post(reverse("api-job-retry", args=[job.pk]), headers=english)
+    assert response.status_code == 409
+    assert response.json()["error"]["message"].startswith("Retrying cannot help")
+    assert FileJob.objects.get(pk=job.pk).status == JobStatus.FAILED  # never queued again

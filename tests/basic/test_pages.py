@@ -113,12 +113,16 @@ def test_job_page_shows_figures_errors_and_the_actions_that_apply(client, operat
 
 
 def test_cancelled_import_page_states_the_committed_rows(client, operator):
-    job = make_job(operator, status=JobStatus.CANCELLED, processed=4000, created=4000)
+    job = make_job(
+        operator, status=JobStatus.CANCELLED, processed=4000, created=3000, updated=500, failed=500
+    )
     client.force_login(operator)
     html = client.get(
         reverse("job-page", args=[job.pk]), headers={"accept-language": "en"}
     ).content.decode()
-    assert "4,000 rows had already been committed and are kept" in html
+    assert "3,500 rows had already been committed and are kept" in html
+    assert "500 rows read before the cancel were rejected" in html
+    assert "To import the rest, upload the same file again" in html
     assert reverse("api-job-cancel", args=[job.pk]) not in html
 
 
