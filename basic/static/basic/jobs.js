@@ -1,4 +1,4 @@
-// Shared by the job pages: the JSON API, number and time formats, drawing a job into the page.
+// Shared by the admin pages: the JSON API, number and time formats, drawing a job into the page.
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "zh-hans";
@@ -89,29 +89,11 @@
     bar.querySelector(".oms-progress-fill").style.width = job.progress + "%";
   }
 
-  // The header's count of jobs in progress, asked again when a job on the page starts or ends.
-  var countTimer = null;
-  function refreshHeaderCount() {
-    var link = document.querySelector(".oms-jobs-link[data-count-url]");
-    if (!link) { return; }
-    clearTimeout(countTimer);
-    countTimer = setTimeout(function () {
-      var url = link.dataset.countUrl + "?status=";
-      Promise.all([api(url + "queued"), api(url + "running")]).then(function (pages) {
-        var count = pages[0].count + pages[1].count;
-        var text = interpolate(ngettext("%s job in progress", "%s jobs in progress", count), [count]);
-        var badge = link.querySelector("[data-jobs-count]");
-        badge.textContent = count;
-        badge.title = text;
-        badge.hidden = !count;
-        link.querySelector("[data-jobs-count-text]").textContent = count ? "(" + text + ")" : "";
-      }, function () { /* the count stays as it was */ });
-    }, 300);
-  }
-
   // Everything marked data-field, data-when, data-link, data-action or data-badge under root.
   function render(root, job, timeZone) {
-    if (isActive(root.dataset.status) !== isActive(job.status)) { refreshHeaderCount(); }
+    if (isActive(root.dataset.status) !== isActive(job.status) && window.OMSJobWatch) {
+      window.OMSJobWatch.refresh();  // the header's count (job_watch.js)
+    }
     root.dataset.status = job.status;
     root.querySelectorAll("[data-field]").forEach(function (el) {
       el.textContent = format(job[el.dataset.field], el.dataset.format, timeZone);
