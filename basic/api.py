@@ -132,6 +132,8 @@ def job_as_dict(job: FileJob, *, viewer) -> dict:
         "format": job.file_format,
         "status": job.status,
         "status_label": job.get_status_display(),
+        "outcome": job.outcome,  # "partial": succeeded with rows rejected
+        "outcome_label": outcome_label(job),
         "file_name": job.original_name or job.result_filename,
         "sheet": job.sheet_name,
         "total": job.total,
@@ -185,6 +187,29 @@ def job_pace(job: FileJob, now) -> tuple[float | None, int | None]:
     if job.status == JobStatus.RUNNING and job.total > job.processed:
         left = math.ceil((job.total - job.processed) / rate)
     return round(rate, 1), left
+
+
+def outcome_label(job: FileJob) -> str:
+    if job.outcome != "partial":
+        return str(job.get_status_display())
+    count = {"count": number_format(job.failed, force_grouping=True)}
+    if job.mode == ImportMode.VALIDATE_ONLY:
+        return (
+            ngettext(
+                "Checked: %(count)s row would be rejected",
+                "Checked: %(count)s rows would be rejected",
+                job.failed,
+            )
+            % count
+        )
+    return (
+        ngettext(
+            "Finished with %(count)s row rejected",
+            "Finished with %(count)s rows rejected",
+            job.failed,
+        )
+        % count
+    )
 
 
 def status_note(job: FileJob) -> str:

@@ -175,6 +175,14 @@ class FileJob(models.Model):
         return self.status in self.ENDED
 
     @property
+    def outcome(self) -> str:
+        """The status as the user reads it: a job that succeeded but rejected rows is
+        "partial" (the API's ``status`` stays "succeeded")."""
+        if self.status == JobStatus.SUCCEEDED and self.failed:
+            return "partial"
+        return self.status
+
+    @property
     def progress(self) -> int:
         """Percent done, 0-100."""
         if self.status == JobStatus.SUCCEEDED:

@@ -11,8 +11,16 @@ def report_queued(command, job: FileJob, created: bool) -> None:
     command.stdout.write(f"job {job.pk} {'queued' if created else 'already queued or running'}")
 
 
-def wait_until_succeeded(command, job: FileJob, timeout: float) -> FileJob:
-    """Wait for the job, print its summary; CommandError (exit 1) unless it succeeded."""
+# The exit code of an import that finished but rejected rows (1: failed, cancelled,
+# refused or timed out; 2: wrong arguments).
+EXIT_ROWS_REJECTED = 3
+
+
+def wait_until_succeeded(
+    command, job: FileJob, timeout: float, *, allow_rejected: bool = True
+) -> FileJob:
+    """Wait for the job, print its summary; CommandError (exit 1) unless it succeeded,
+    exit EXIT_ROWS_REJECTED if it rejected rows and `allow_rejected` is false."""
     try:
         job = job_wait(job_id=job.pk, timeout=timeout)
     except TimeoutError as exc:
@@ -22,4 +30,10 @@ def wait_until_succeeded(command, job: FileJob, timeout: float) -> FileJob:
         command.stdout.write(note)
     if job.status != JobStatus.SUCCEEDED:
         raise CommandError(f"job {job.pk} {job.status}")
+    if job.outcome == "partial" and not allow_rejected:
+        raise CommandError(
+            f"job {job.pk} finished with {job.failed} rows rejected "
+            f"(the error report: /api/jobs/{job.pk}/error-report)",
+            returncode=EXIT_ROWS_REJECTED,
+        )
     return job

@@ -28,3 +28,20 @@ def test_excel_import_waits_prints_the_summary_and_fails_loudly(
                      stdout=io.StringIO())  # fmt: skip
     with pytest.raises(CommandError, match="no user"):
         call_command("excel_import", "product", str(good), "--user", "nobody")
+
+
+def test_excel_import_exits_3_when_rows_were_rejected_unless_allowed(
+    admin_user, celery_worker, tmp_path
+):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("商品编码,商品名称,售价\nSKU1,橙子,1\nSKU2,苹果,abc\n", encoding="utf-8")
+    command = ["excel_import", "product", str(mixed), "--user", admin_user.username, "--wait"]
+
+    with pytest.raises(CommandError, match="finished with 1 rows rejected") as refused:
+        call_command(*command, stdout=io.StringIO())
+    assert refused.value.returncode == 3
+    assert Product.objects.count() == 1
+
+    out = io.StringIO()
+    call_command(*command, "--allow-rejected", stdout=out)
+    assert "succeeded" in out.getvalue()

@@ -208,3 +208,18 @@ def test_import_page_tells_who_may_not_import(client, operator):
     html = client.get(reverse("import-page", args=["warehouse"])).content.decode()
     assert 'id="import-form"' not in html
     assert client.get(reverse("import-page", args=["nope"])).status_code == 404
+
+
+def test_a_job_that_rejected_rows_is_a_partial_outcome_in_the_api_and_on_its_page(client, operator):
+    job = make_job(operator, status=JobStatus.SUCCEEDED, processed=3031, created=2542, failed=489)
+    client.force_login(operator)
+
+    shown = client.get(reverse("api-job-detail", args=[job.pk])).json()
+    assert (shown["status"], shown["outcome"]) == ("succeeded", "partial")
+    assert shown["outcome_label"] == "完成，有 489 行被拒绝"
+    english = client.get(reverse("job-page", args=[job.pk]), headers={"accept-language": "en"})
+    assert 'class="oms-badge oms-badge-partial" data-badge>Finished with 489 rows rejected<' in (
+        english.content.decode()
+    )
+    clean = make_job(operator, status=JobStatus.SUCCEEDED, processed=10, created=10)
+    assert client.get(reverse("api-job-detail", args=[clean.pk])).json()["outcome"] == "succeeded"

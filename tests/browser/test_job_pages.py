@@ -89,7 +89,10 @@ def test_import_with_bad_lines_live_progress_counters_errors_and_report(
     page.evaluate("window.omsArrived = true")  # gone if the page reloads
 
     page.wait_for_selector(f'{PANEL_BAR}[aria-valuenow="100"]', timeout=120_000)
-    page.wait_for_selector(".oms-badge-succeeded")
+    badge = page.locator(".oms-job .oms-badge-partial")  # amber: not a plain success
+    badge.wait_for()
+    assert badge.inner_text().startswith("完成，有") and badge.inner_text().endswith("行被拒绝")
+    assert number(badge.inner_text()) == len(faulty_sheet.rejected_rows)
     assert page.evaluate("window.omsArrived === true"), "the job page reloaded"
     assert page.url.endswith(f"/jobs/{job_id}/")
     assert number(field(page, "created")) == faulty_sheet.good_lines
@@ -246,7 +249,10 @@ def test_screenshots_of_the_pages_in_each_language(
     FileJob.objects.filter(pk=running).update(status=JobStatus.CANCELLED)  # as from another tab
     page.locator(f"tr[data-job-id='{running}'] .oms-badge-cancelled").wait_for()
     page.locator("#user-tools [data-jobs-count]").wait_for(state="hidden")
-    assert page.locator(f"tr[data-job-id='{finished}'] .oms-badge-succeeded").is_visible()
+    partial = page.locator(f"tr[data-job-id='{finished}'] .oms-badge-partial")
+    assert partial.is_visible()
+    wording = {"zh-hans": "完成，有 {} 行被拒绝", "en": "Finished with {} rows rejected"}[language]
+    assert partial.inner_text() == wording.format(number(partial.inner_text()))
     shots("center-finished")
     wait_for_worker_to_let_go(celery_worker, running)
     assert page.js_errors == []

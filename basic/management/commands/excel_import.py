@@ -27,9 +27,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait", action="store_true", help="wait for the job and print its summary"
         )
+        parser.add_argument(
+            "--allow-rejected",
+            action="store_true",
+            help="with --wait: exit 0 even when rows were rejected (else exit 3)",
+        )
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most")
 
-    def handle(self, *args, kind, file: Path, user, mode, encoding, wait, timeout, **options):
+    def handle(
+        self,
+        *args,
+        kind,
+        file: Path,
+        user,
+        mode,
+        encoding,
+        wait,
+        timeout,
+        allow_rejected,
+        **options,
+    ):
         try:
             owner = get_user_model().objects.get(username=user)
         except get_user_model().DoesNotExist as exc:
@@ -52,4 +69,4 @@ class Command(BaseCommand):
         report_queued(self, job, created)
         if not wait:
             return
-        job = wait_until_succeeded(self, job, timeout)
+        wait_until_succeeded(self, job, timeout, allow_rejected=allow_rejected)

@@ -35,7 +35,7 @@
       var before = root.dataset.status;
       J.render(root, job, root.dataset.tz);
       if (before !== job.status) {
-        announce.textContent = job.status_label + (job.status_note ? " — " + job.status_note : "");
+        announce.textContent = job.outcome_label + (job.status_note ? " — " + job.status_note : "");
         if (!J.isActive(job.status)) { loadErrors(job); }
       }
       failures = 0;

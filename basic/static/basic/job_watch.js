@@ -45,7 +45,7 @@
   function ended(url) {
     OMSJobs.api(url).then(function (job) {
       if (OMSJobs.isActive(job.status)) { return; }  // only off the first page of the list
-      if (document.querySelector(".oms-job[data-job-url='" + job.url + "']")) { return; }  // shown
+      if (document.querySelector("[data-job-url='" + job.url + "']")) { return; }  // on this page
       notify(job);
     }, function () { /* gone or unreachable: nothing to say */ });
   }
@@ -73,9 +73,9 @@
     var title = interpolate(gettext("%(what)s %(file)s: %(status)s"), {
       what: job.direction_label + " · " + job.kind_label,
       file: job.file_name || "#" + job.id,
-      status: job.status_label,
+      status: job.outcome_label,
     }, true);
-    var item = element("div", "oms-notice oms-notice-" + job.status);
+    var item = element("div", "oms-notice oms-notice-" + job.outcome);
     item.dataset.jobId = job.id;
     item.appendChild(element("strong", "oms-notice-title", title));
     if (job.message) { item.appendChild(element("p", "oms-notice-message", job.message)); }

@@ -95,6 +95,7 @@
       window.OMSJobWatch.refresh();  // the header's count (job_watch.js)
     }
     root.dataset.status = job.status;
+    root.dataset.outcome = job.outcome;
     root.querySelectorAll("[data-field]").forEach(function (el) {
       el.textContent = format(job[el.dataset.field], el.dataset.format, timeZone);
     });
@@ -108,8 +109,8 @@
       el.dataset.url = job[el.dataset.action + "_url"] || "";
     });
     root.querySelectorAll("[data-badge]").forEach(function (el) {
-      el.className = "oms-badge oms-badge-" + job.status;
-      el.textContent = job.status_label;
+      el.className = "oms-badge oms-badge-" + job.outcome;
+      el.textContent = job.outcome_label;
     });
     root.querySelectorAll("[role=progressbar]").forEach(function (bar) { drawProgress(bar, job); });
   }
