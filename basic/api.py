@@ -159,7 +159,6 @@ def _job_additions(job: FileJob, url) -> dict:
     """Labels, pace and links for the job center and job pages (fields added after v1)."""
     spec = get_spec(job.kind)
     rate, left = job_pace(job, timezone.now())
-    retryable = job_may_retry(job)
     return {
         "kind_label": str(spec.label) if spec else job.kind,
         "direction_label": job.get_direction_display(),
@@ -170,7 +169,7 @@ def _job_additions(job: FileJob, url) -> dict:
         "parts_left": job.parts_left,  # a big import cut into parts: parts not committed
         "page_url": reverse("job-page", args=[job.pk]),
         "cancel_url": url("api-job-cancel") if job.status in ACTIVE else None,
-        "retry_url": url("api-job-retry") if retryable else None,
+        "retry_url": url("api-job-retry") if job_may_retry(job) else None,
     }
 
 
@@ -189,10 +188,15 @@ def job_pace(job: FileJob, now) -> tuple[float | None, int | None]:
     return round(rate, 1), left
 
 
+def _grouped(count: int) -> str:
+    """1,234 in English, as the pages write figures."""
+    return number_format(count, force_grouping=True)
+
+
 def outcome_label(job: FileJob) -> str:
     if job.outcome != "partial":
         return str(job.get_status_display())
-    count = {"count": number_format(job.failed, force_grouping=True)}
+    count = {"count": _grouped(job.failed)}
     if job.mode == ImportMode.VALIDATE_ONLY:
         return (
             ngettext(
@@ -243,7 +247,7 @@ def _cancel_note(job: FileJob) -> str:
             "Cancelled: %(count)s rows had already been committed and are kept.",
             saved,
         )
-        % {"count": number_format(saved, force_grouping=True)}
+        % {"count": _grouped(saved)}
     ]
     if job.failed:
         notes.append(
@@ -252,7 +256,7 @@ def _cancel_note(job: FileJob) -> str:
                 "%(count)s rows read before the cancel were rejected.",
                 job.failed,
             )
-            % {"count": number_format(job.failed, force_grouping=True)}
+            % {"count": _grouped(job.failed)}
         )
     if job.mode != ImportMode.CREATE_ONLY:  # there, saved rows would come back as refused
         notes.append(
