@@ -219,7 +219,7 @@ def outcome_label(job: FileJob) -> str:
 def status_note(job: FileJob) -> str:
     """What a cancelled job left behind (an import keeps the rows it had committed), why
     a refused file is not offered a retry, and the encoding a guessed csv was read in."""
-    refused = _refused_note() if job.status == JobStatus.FAILED and job.input_refused else ""
+    refused = _refused_note() if job.retry_cannot_help else ""
     notes = [note for note in (_cancel_note(job), refused, encoding_note(job)) if note]
     return " ".join(notes)
 
@@ -378,7 +378,7 @@ def job_cancel_view(request, job_id: int):
 def job_retry_view(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
     if not job_retry(job=job):
-        if job.status == JobStatus.FAILED and job.input_refused:
+        if job.retry_cannot_help:
             raise RequestRefused(409, "not_retryable", _refused_note())
         raise RequestRefused(
             409, "not_retryable", _("Only a failed job whose file is still kept can be retried.")

@@ -439,7 +439,7 @@ def job_wait(*, job_id: int, timeout: float, poll: float = 0.5) -> FileJob:
 def job_may_retry(job: FileJob) -> bool:
     """Failed by something other than its input, with its upload (if any) still kept."""
     kept = job.direction == JobDirection.EXPORT or bool(job.upload_name)
-    return job.status == JobStatus.FAILED and not job.input_refused and kept
+    return job.status == JobStatus.FAILED and not job.retry_cannot_help and kept
 
 
 def job_retry(*, job: FileJob) -> bool:

@@ -175,6 +175,11 @@ class FileJob(models.Model):
         return self.status in self.ENDED
 
     @property
+    def retry_cannot_help(self) -> bool:
+        """Failed on its own file or request: run again, it would fail the same way."""
+        return self.status == JobStatus.FAILED and self.input_refused
+
+    @property
     def outcome(self) -> str:
         """The status as the user reads it: a job that succeeded but rejected rows is
         "partial" (the API's ``status`` stays "succeeded")."""
