@@ -142,6 +142,7 @@ def job_as_dict(job: FileJob, *, viewer) -> dict:
         "updated": job.updated,
         "unchanged": job.unchanged,
         "failed": job.failed,
+        "held_back": job.held_back,
         "progress": job.progress,
         "message": job.message,
         "result_url": url("api-job-result") if job.result_name else None,
@@ -408,7 +409,9 @@ def job_error_report(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
     extension = job.error_report_name.rsplit(".", 1)[-1]
     stem = (job.original_name.rsplit(".", 1)[0] or job.kind) if job.original_name else job.kind
-    return _download(job.error_report_name, f"{stem}_{_('errors')}.{extension}")
+    # Translators: the end of an error report's file name: orders_错误.xlsx
+    ending = _("errors")
+    return _download(job.error_report_name, f"{stem}_{ending}.{extension}")
 
 
 @api_view
@@ -423,7 +426,9 @@ def job_result(request, job_id: int):
 def template_download(request, kind: str, file_format: str):
     spec = check_kind(user=request.user, kind=kind, action="import")
     content = template_build(spec=spec, file_format=file_format)
-    filename = f"{spec.label}_{_('template')}.{file_format}"
+    # Translators: the end of a template's file name: 订单_模板.xlsx
+    ending = _("template")
+    filename = f"{spec.label}_{ending}.{file_format}"
     response = FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -32,3 +32,21 @@ def problem_message(problem: v.ValueProblem, value: Any) -> str:
         "out_of_range": _("“%(value)s” is out of range") % {"value": shown},
     }
     return messages.get(problem.code, _("“%(value)s” is not valid") % {"value": shown})
+
+
+def problem_reason(problem: v.ValueProblem) -> str:
+    """The kind of a converter's problem without its value: what the error table groups by."""
+    reasons = {
+        "not_a_number": _("not a number"),
+        "not_an_integer": _("not a whole number"),
+        "not_a_date": _("not a date"),
+        "not_a_datetime": _("not a date and time"),
+        "not_a_boolean": _("not yes/no"),
+        "not_a_choice": _("not one of the allowed values"),
+        "too_long": _("too long"),
+        "negative": _("must not be negative"),
+        "too_many_decimals": _("too many decimal places"),
+        "error_cell": _("a spreadsheet error in the cell"),
+        "out_of_range": _("out of range"),
+    }
+    return reasons.get(problem.code, _("not valid"))

@@ -145,9 +145,11 @@ class _Dealer:
         self.group_cells = [
             (by_key[key], spec.columns_by_key[key].converter(tz)) for key in spec.group_by
         ]
-        self.identity_cells = [
-            (by_key[key], spec.columns_by_key[key].converter(tz)) for key in spec.key
-        ]
+        self.identity_cells = (
+            []  # grouped kinds are dealt by their order number
+            if spec.group_by
+            else [(by_key[key], spec.columns_by_key[key].converter(tz)) for key in spec.key]
+        )
         self.paths: list[Path] = []
         self.counts: list[int] = []
         self._segments: list[list] = []

@@ -25,10 +25,11 @@ from utils.excel_values import normalize_header
 from utils.xlsx_stream import column_letters
 
 from . import job_files
-from .cells import problem_message
+from .cells import problem_message, problem_reason
 from .claims import Claim
 from .job_errors import JobRefused
 from .models import FileJob, ImportKeys, ImportMode, ImportRowError, JobStatus
+from .rejections import reason_counts
 from .seen_keys import RunMemory
 from .specs import Column, ImportSpec, Row, get_spec
 
@@ -251,7 +252,9 @@ def convert_rows(
                 values[key] = convert(raw)
             except excel_values.ValueProblem as problem:
                 values[key] = None
-                row.reject(column, problem_message(problem, raw), raw)
+                row.reject(
+                    column, problem_message(problem, raw), raw, reason=problem_reason(problem)
+                )
         for column in required:
             if row.values.get(column.key) in (None, "", []) and not any(
                 p["key"] == column.key for p in row.problems
@@ -276,52 +279,45 @@ def chunked(rows: Iterator[Row], spec: ImportSpec, size: int) -> Iterator[list[R
 
 
 def _reject_duplicates(rows: list[Row], ctx: ImportContext) -> None:
+    """A key met twice: the later row is refused, whatever else is wrong with either
+    (every problem of a row is reported in one pass, not one per round)."""
     spec = ctx.spec
     if spec.group_by:
         return  # grouped kinds check their own lines
     key_column = spec.columns_by_key[spec.key[0]]
     for row in rows:
-        if not row.ok:
-            continue
         key = spec.key_of(row)
+        if None in key:  # missing or unreadable: reported as such
+            continue
         first = ctx.memory["keys"].first_row(key, row.number)
         if first != row.number:
             row.reject(
                 key_column,
                 _("duplicate of row %(row)s in this file") % {"row": first},
                 row.values.get(key_column.key),
+                reason=_("duplicate in this file"),
             )
 
 
 def _reject_broken_groups(rows: list[Row], spec: ImportSpec) -> None:
-    """A group (an order) is written whole or not at all.
-
-    A row whose group columns themselves are wrong (a mistyped store code) cannot say
-    which group it belongs to, so it also holds back the rows sharing its last group
-    column (the order number): better no order than an order missing a line.
-    """
+    """A group (an order: its store code and order number as the file has them) is
+    written whole or not at all. A line with a mistyped store code belongs to another
+    order than the lines with the right one, and does not hold them back."""
     if not spec.group_by:
         return
-    identity = spec.group_by[-1]
     bad_groups: dict[tuple, int] = {}
-    bad_identities: dict[Any, int] = {}
-    for row in rows:
-        if row.ok:
-            continue
-        bad_groups.setdefault(spec.group_of(row), row.number)
-        if any(problem["key"] in spec.group_by for problem in row.problems):
-            bad_identities.setdefault(row.values.get(identity), row.number)
     for row in rows:
         if not row.ok:
-            continue
-        first_bad = bad_groups.get(spec.group_of(row)) or bad_identities.get(
-            row.values.get(identity)
-        )
-        if first_bad is not None:
+            bad_groups.setdefault(spec.group_of(row), row.number)
+    for row in rows:
+        first_bad = bad_groups.get(spec.group_of(row))
+        if row.ok and first_bad is not None:
             row.reject(
                 None,
                 _("not imported because row %(row)s of the same order has errors")
                 % {"row": first_bad},
+                reason=_("held back with another line of its order"),
+                held_back=True,
             )
 
 
@@ -364,7 +360,11 @@ def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
             except (IntegrityError, DataError) as exc:
                 for row in group:
                     row.outcome = ""
-                    row.reject(None, _("the database refused this row: %(error)s") % {"error": exc})
+                    row.reject(
+                        None,
+                        _("the database refused this row: %(error)s") % {"error": exc},
+                        reason=_("refused by the database"),
+                    )
         record(rows, ctx)
 
 
@@ -376,6 +376,7 @@ class Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    held_back: int = 0  # of the rejected rows
     rejected: list[Row] = field(default_factory=list)
 
     def add(self, rows: list[Row], ctx: ImportContext | None = None) -> None:
@@ -383,6 +384,7 @@ class Tally:
         for row in rows:
             if not row.ok:
                 self.rejected.append(row)
+                self.held_back += row.held_back
             elif row.outcome == "created":
                 self.created += 1
             elif row.outcome == "updated":
@@ -413,6 +415,7 @@ class Tally:
             updated=F("updated") + self.updated,
             unchanged=F("unchanged") + self.unchanged,
             failed=F("failed") + len(self.rejected),
+            held_back=F("held_back") + self.held_back,
             heartbeat_at=timezone.now(),
             **more,
         )
@@ -480,6 +483,11 @@ def _summary(job: FileJob) -> str:
             )
             % counts
         )
+    if job.held_back:
+        text += " " + _(
+            "Of the rejected rows, %(held)s have no error of their own: they were held back "
+            "with a bad line of their order."
+        ) % {"held": job.held_back}
     if note := wide_header_note(job.options.get("header_cells_found", 0)):
         text = f"{text} {note}"
     return text
@@ -538,8 +546,11 @@ def finish_import(job: FileJob, claim: Claim) -> None:
     claim.check()
     job.refresh_from_db()
     report_name = write_error_report(job, spec) if job.failed else ""
+    if job.failed:  # the job page's counts per reason, of every rejected row
+        job.options = {**job.options, "reasons": reason_counts(job)}
     ended = claim.job_rows().update(
         status=JobStatus.SUCCEEDED,
+        options=job.options,
         error_report_name=report_name,
         message=_summary(job),
         finished_at=timezone.now(),

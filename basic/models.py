@@ -140,6 +140,9 @@ class FileJob(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
+    # of the failed rows, those with nothing wrong themselves: held back with a bad line
+    # of their order (an order is written whole or not at all)
+    held_back = models.PositiveIntegerField(_("held back"), default=0)
     resume_after = models.PositiveIntegerField(_("last committed row"), default=0)
     # A split import: how many of its parts have not committed yet (None: not split).
     parts_left = models.PositiveIntegerField(_("parts left"), null=True, blank=True)

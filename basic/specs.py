@@ -87,18 +87,35 @@ class Row:
     def ok(self) -> bool:
         return not self.problems
 
-    def reject(self, column: "Column | None", message: str, value: Any = None) -> None:
+    @property
+    def held_back(self) -> bool:
+        """Rejected only for another line of its order: nothing wrong with the row itself."""
+        return bool(self.problems) and all(p.get("held_back") for p in self.problems)
+
+    def reject(
+        self,
+        column: "Column | None",
+        message: str,
+        value: Any = None,
+        *,
+        reason: str = "",
+        held_back: bool = False,
+    ) -> None:
+        """Record a problem. ``reason`` names its kind without the value ("unknown SKU
+        code"): the error table groups by it; by default it is the message itself."""
         shown = "" if value is None else str(value)
         if len(shown) > SHOWN_VALUE_LENGTH:  # the report keeps the whole cell
             shown = shown[:SHOWN_VALUE_LENGTH] + "…"
-        self.problems.append(
-            {
-                "key": column.key if column else "",
-                "header": column.header if column else "",
-                "value": shown,
-                "message": str(message),
-            }
-        )
+        problem = {
+            "key": column.key if column else "",
+            "header": column.header if column else "",
+            "value": shown,
+            "message": str(message),
+            "reason": str(reason or message),
+        }
+        if held_back:
+            problem["held_back"] = True
+        self.problems.append(problem)
 
 
 class ImportSpec:

@@ -61,7 +61,7 @@ def _visible_users(user):
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
-    fields = ["sku_code", "product_name", "product", "quantity", "unit_price", "amount"]
+    fields = ["line_no", "sku_code", "product_name", "product", "quantity", "unit_price", "amount"]
     readonly_fields = ["amount"]
     raw_id_fields = ["product"]
 
@@ -111,7 +111,15 @@ class OrderAdmin(StoreScopedAdmin):
 @admin.register(OrderItem)
 class OrderItemAdmin(StoreScopedAdmin):
     store_field = "order__store"
-    list_display = ["order", "sku_code", "product_name", "quantity", "unit_price", "amount"]
+    list_display = [
+        "order",
+        "line_no",
+        "sku_code",
+        "product_name",
+        "quantity",
+        "unit_price",
+        "amount",
+    ]
     list_filter = [("order__store", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["sku_code", "product_name", "order__platform_order_no"]
     list_select_related = ["order"]

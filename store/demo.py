@@ -117,11 +117,12 @@ def _demo_orders(rng: random.Random, stores, products, warehouses, carriers, cou
             order.tracking_no = f"{order.logistics.code}{rng.randint(10**11, 10**12 - 1)}"
             order.shipped_at = ordered_at + timedelta(hours=20)
         lines = []
-        for product in rng.sample(products, rng.randint(1, 3)):
+        for line_no, product in enumerate(rng.sample(products, rng.randint(1, 3)), 1):
             quantity = rng.randint(1, 3)
             lines.append(
                 OrderItem(
                     order=order,
+                    line_no=str(line_no),
                     product=product,
                     sku_code=product.sku_code,
                     product_name=product.name,

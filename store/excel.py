@@ -125,10 +125,12 @@ class OrderSpec(ImportSpec):
     label = gettext_lazy("Orders")
     description = gettext_lazy(
         "Orders, one row per order line. Lines with the same store code and platform order "
-        "number form one order; importing an order again replaces its lines."
+        "number form one order; importing an order again replaces its lines. A line is "
+        "identified by its line number (a platform's sub-order number), or by its position "
+        "in the order when the file has none: the same SKU may be on several lines."
     )
     model = Order
-    key = ("store_code", "platform_order_no", "sku_code")
+    key = ("store_code", "platform_order_no", "line_no")
     group_by = ("store_code", "platform_order_no")
     field_models = (Order, OrderItem)
     import_permissions = ("store.add_order", "store.change_order")
@@ -212,6 +214,14 @@ class OrderSpec(ImportSpec):
             example="SF1234567890",
         ),
         Column("remark", "备注", TEXT, aliases=("订单备注", "买家留言"), example=""),
+        Column(
+            "line_no",
+            "子订单编号",
+            CODE,
+            aliases=("子订单号", "订单行号", "line_number", "sub_order_no"),
+            example="1",
+            help=gettext_lazy("Blank: the line's position within its order in the file."),
+        ),
         SKU_CODE,
         Column(
             "product_name",
@@ -292,25 +302,41 @@ class OrderSpec(ImportSpec):
             if store_code:
                 store_id = stores.get(store_code)
                 if store_id is None or (visible is not None and store_id not in visible):
-                    row.reject(column["store_code"], store_not_yours(store_code), store_code)
+                    row.reject(
+                        column["store_code"],
+                        store_not_yours(store_code),
+                        store_code,
+                        reason=_("not one of your stores"),
+                    )
             sku = values.get("sku_code")
             if sku and products.get(sku) is None:
-                row.reject(column["sku_code"], _("unknown SKU code %(code)s") % {"code": sku}, sku)
+                row.reject(
+                    column["sku_code"],
+                    _("unknown SKU code %(code)s") % {"code": sku},
+                    sku,
+                    reason=_("unknown SKU code"),
+                )
             for key, codes in references.items():
                 code = values.get(key)
                 if code and codes.get(code) is None:
-                    row.reject(column[key], _("unknown code %(code)s") % {"code": code}, code)
+                    row.reject(
+                        column[key],
+                        _("unknown code %(code)s") % {"code": code},
+                        code,
+                        reason=_("unknown code"),
+                    )
             if values.get("quantity") == 0:
                 row.reject(column["quantity"], _("must be at least 1"), 0)
-            if row.ok:
-                line = self.key_of(row)
+            line = self.key_of(row)
+            if None not in line:  # a line numbered in the file: once per order
                 first = lines_seen.first_row(line, row.number)
                 if first != row.number:
                     row.reject(
-                        column["sku_code"],
-                        _("the same SKU appears twice in this order (row %(row)s)")
-                        % {"row": first},
-                        sku,
+                        column["line_no"],
+                        _("line number %(line)s appears twice in this order (row %(row)s)")
+                        % {"line": values["line_no"], "row": first},
+                        values["line_no"],
+                        reason=_("line number twice in one order"),
                     )
 
     # Writing ------------------------------------------------------------------------------
@@ -339,17 +365,20 @@ class OrderSpec(ImportSpec):
             data["freight"] = Decimal("0")
         return data
 
-    def _lines(self, rows: list[Row], ctx) -> list[tuple]:
+    def _lines(self, rows: list[Row], ctx, numbered_after: int = 0) -> list[tuple]:
+        """The order's lines as stored; a line without a number gets its position in the
+        order, counting the ``numbered_after`` lines already written by this job."""
         products = ctx.cache["products"]
         return [
             (
+                row.values.get("line_no") or str(numbered_after + position),
                 row.values["sku_code"],
                 row.values.get("product_name") or "",
                 row.values["quantity"],
                 row.values["unit_price"],
                 products.get(row.values["sku_code"]),
             )
-            for row in rows
+            for position, row in enumerate(rows, 1)
         ]
 
     def write(self, rows: list[Row], ctx) -> None:
@@ -369,8 +398,9 @@ class OrderSpec(ImportSpec):
         now = timezone.now()
         for key, group in groups.items():
             order = existing.get(key)
-            lines = self._lines(group, ctx)
             appending = key in written_before
+            before = len(existing_lines.get(order.pk, ())) if appending and order else 0
+            lines = self._lines(group, ctx, numbered_after=before)
             values = self._order_values(group[0], ctx)
             if order is None:
                 order = Order(store_id=key[0], platform_order_no=key[1], **values)
@@ -428,7 +458,13 @@ class OrderSpec(ImportSpec):
     def _existing_lines(self, order_ids: list[int]) -> dict[int, list[tuple]]:
         lines: dict[int, list[tuple]] = {}
         rows = OrderItem.objects.filter(order_id__in=order_ids).values_list(
-            "order_id", "sku_code", "product_name", "quantity", "unit_price", "product_id"
+            "order_id",
+            "line_no",
+            "sku_code",
+            "product_name",
+            "quantity",
+            "unit_price",
+            "product_id",
         )
         for order_id, *line in rows:
             lines.setdefault(order_id, []).append(tuple(line))
@@ -436,7 +472,7 @@ class OrderSpec(ImportSpec):
 
     def _save(self, new_orders, changed_orders, replaced_ids, new_lines) -> None:
         for order, lines, appending in new_lines:
-            amounts = [line_amount(price, quantity) for _s, _n, quantity, price, _p in lines]
+            amounts = [line_amount(price, quantity) for *_line, quantity, price, _p in lines]
             if appending:  # the lines already written by this job count too
                 amounts.append(order.goods_amount)
             order.goods_amount, order.total_amount = order_totals(amounts, order.freight)
@@ -466,6 +502,7 @@ class OrderSpec(ImportSpec):
             [
                 {
                     "order_id": order.pk,
+                    "line_no": line_no,
                     "sku_code": sku,
                     "product_name": name,
                     "quantity": quantity,
@@ -474,7 +511,7 @@ class OrderSpec(ImportSpec):
                     "product_id": product_id,
                 }
                 for order, lines, _appending in new_lines
-                for sku, name, quantity, price, product_id in lines
+                for line_no, sku, name, quantity, price, product_id in lines
             ],
         )
 

@@ -154,6 +154,15 @@ class OrderItem(models.Model):
         blank=True,
         related_name="order_items",
     )
+    line_no = models.CharField(
+        _("line number"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The line's own number within its order (a platform's sub-order number); "
+            "one order may have the same SKU on several lines."
+        ),
+    )
     sku_code = models.CharField(_("SKU code"), max_length=64)
     product_name = models.CharField(_("product name"), max_length=200, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
@@ -171,4 +180,14 @@ class OrderItem(models.Model):
 
     def save(self, *args, **kwargs):
         self.amount = line_amount(self.unit_price, self.quantity)
+        if not self.line_no and self.order_id:
+            self.line_no = next_line_no(
+                OrderItem.objects.filter(order_id=self.order_id).values_list("line_no", flat=True)
+            )
         super().save(*args, **kwargs)
+
+
+def next_line_no(taken) -> str:
+    """The number after the highest numeric line number in ``taken`` ("1" for none)."""
+    numbers = [int(n) for n in taken if n.isdigit()]
+    return str(max(numbers, default=0) + 1)

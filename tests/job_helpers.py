@@ -102,7 +102,12 @@ def database_state() -> tuple[list, list]:
     )
     lines = sorted(
         OrderItem.objects.values_list(
-            "order__platform_order_no", "sku_code", "quantity", "unit_price", "amount"
+            "order__platform_order_no",
+            "line_no",
+            "sku_code",
+            "quantity",
+            "unit_price",
+            "amount",
         )
     )
     return orders, lines

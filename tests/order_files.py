@@ -94,7 +94,12 @@ def order_sheet(
             bad_row = first_row + fault_rng.randrange(count)
             sheet.rows[bad_row - 2][COL[column]] = value.format(forbidden_store=forbidden_store)
             sheet.bad[bad_row] = (column, reason)
-            sheet.rejected_rows.update(order_rows)
+            if column == "店铺编码" and count > 1:
+                # another store code makes the bad line another order: the others import
+                sheet.rejected_rows.add(bad_row)
+                sheet.good_orders[(store, order_no)] = count - 1
+            else:
+                sheet.rejected_rows.update(order_rows)
         else:
             sheet.good_orders[(store, order_no)] = count
     return sheet
