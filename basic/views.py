@@ -18,13 +18,13 @@ from utils.excel_read import ENCODINGS
 from .api import PAGE_SIZE, job_as_dict
 from .exports import export_job_create
 from .health import health_report, health_summary, may_see_detail
-from .models import FileJob, ImportMode, JobDirection, JobStatus
+from .models import ImportMode, JobDirection, JobStatus
+from .rejections import rejection_groups
 from .selectors import job_get, job_list
 from .sheet_templates import header_text
 from .specs import all_specs, get_spec, user_may
 from .uploads import RequestRefused
 
-FIRST_ERRORS = 50
 MODE_HELP = {
     ImportMode.CREATE_OR_UPDATE: gettext_lazy(
         "New rows are created; rows whose key already exists update what is there."
@@ -93,15 +93,6 @@ def job_center(request):
     return render(request, "basic/job_center.html", context)
 
 
-def _first_errors(job: FileJob) -> list[dict]:
-    """One line per problem of the first rejected rows, as the error table shows them."""
-    return [
-        {"row": error.row_number, **problem}
-        for error in job.row_errors.all()[:FIRST_ERRORS]
-        for problem in error.problems
-    ]
-
-
 @require_GET
 def job_page(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
@@ -111,7 +102,7 @@ def job_page(request, job_id: int):
         "title": _("Job #%(id)s: %(kind)s %(direction)s")
         % {"id": job.pk, "kind": shown["kind_label"], "direction": shown["direction_label"]},
         "job": shown,
-        "errors": _first_errors(job),
+        "rejections": rejection_groups(job) if job.failed else None,
         "errors_url": reverse("job-errors", args=[job.pk]),
     }
     return render(request, "basic/job.html", context)
@@ -121,7 +112,8 @@ def job_page(request, job_id: int):
 def job_errors(request, job_id: int):
     """The error table alone, for the job page to show when a running import ends."""
     job = job_get(user=request.user, job_id=job_id)
-    return render(request, "basic/_job_errors.html", {"errors": _first_errors(job), "job": job})
+    context = {"rejections": rejection_groups(job) if job.failed else None, "job": job}
+    return render(request, "basic/_job_errors.html", context)
 
 
 def _column_rows(spec) -> list[dict]:
