@@ -106,7 +106,22 @@ def test_import_with_bad_lines_live_progress_counters_errors_and_report(
     assert shown_rows <= faulty_sheet.rejected_rows
     first_bad = min(faulty_sheet.bad)
     first_reason = table.filter(has=page.locator("td.oms-num", has_text=str(first_bad)))
-    assert first_reason.first.locator("td").nth(3).inner_text().strip()
+    assert first_reason.first.locator("td").nth(4).inner_text().strip()
+
+    # grouped by reason, with counts, the bad lines apart from the lines held back with them
+    held = len(faulty_sheet.rejected_rows) - len(faulty_sheet.bad)
+    split = page.locator("[data-rejected-split]").inner_text()
+    assert re.findall(r"\d+", split)[:2] == [str(len(faulty_sheet.bad)), str(held)]
+    reasons = page.locator("[data-reasons] li").all_inner_texts()
+    unknown_sku = sum(1 for column, _words in faulty_sheet.bad.values() if column == "商品编码")
+    assert f"商品编码: 未知商品编码 {unknown_sku} 行" in reasons
+    assert reasons[-1] == f"因同一订单的其他行有错误而未导入 {held} 行"
+    sku_group = page.locator("[data-reason]", has_text="商品编码: 未知商品编码")
+    assert sku_group.locator("tbody tr").count() == min(unknown_sku, 10)
+    first_sku_row = sku_group.locator("tbody tr").first.locator("td")
+    bad_row = int(first_sku_row.nth(0).inner_text())
+    order_cells = faulty_sheet.rows[bad_row - 2][:2]
+    assert first_sku_row.nth(1).inner_text() == " / ".join(order_cells)  # store / order no
 
     with page.expect_download() as report:
         page.locator("[data-link=error_report_url]").click()

@@ -189,3 +189,25 @@ def test_an_import_gives_each_order_the_totals_of_all_its_lines_across_chunks(
     assert totals(second) == (Decimal("3.00"), Decimal("9.00"))
     amounts = sorted(first.items.values_list("amount", flat=True))
     assert amounts == [Decimal("5.50"), Decimal("20.00")]
+
+
+def test_a_gift_line_added_on_the_order_page_gets_the_next_line_number(admin_client, order):
+    url = reverse("admin:store_order_change", args=[order.pk])
+    parser = _FormFields("order_form")
+    parser.feed(admin_client.get(url).content.decode())
+    fields = parser.fields
+    new = {  # the same SKU again, free: a second line, not a duplicate
+        "items-TOTAL_FORMS": "3",
+        "items-2-order": str(order.pk),
+        "items-2-sku_code": "SKU-A",
+        "items-2-quantity": "1",
+        "items-2-unit_price": "0.00",
+    }
+    saved(admin_client.post(url, {**fields, **new}))
+    lines = order.items.order_by("line_no").values_list("line_no", "sku_code", "unit_price")
+    assert [(n, sku) for n, sku, _price in lines] == [
+        ("1", "SKU-A"),
+        ("2", "SKU-B"),
+        ("3", "SKU-A"),
+    ]
+    assert totals(order) == (Decimal("25.50"), Decimal("31.50"))
