@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from utils.excel_write import ColumnFormat, SheetWriter
 
 from . import job_files, scratch
-from .models import FileJob
+from .models import FileJob, JobDirection, JobStatus
+from .rejections import reason_counts
+from .specs import get_spec
 
 
 def error_lines(problems: list[dict]) -> str:
@@ -56,3 +58,23 @@ def write_error_report(job: FileJob, spec) -> str:
                     [*values, error_lines(error.problems), error.row_number], highlight=highlight
                 )
         return job_files.save_path(job_files.new_name("download", fmt), path)
+
+
+def report_of_cancelled(job_id: int) -> None:
+    """A cancelled import keeps the report of the rows it rejected before it stopped.
+
+    Called by the run that noticed the cancel; of several parts noticing it, the first
+    to record its report wins and the others delete theirs.
+    """
+    job = FileJob.objects.get(pk=job_id)
+    if job.direction != JobDirection.IMPORT or job.status != JobStatus.CANCELLED:
+        return
+    if not job.failed or job.error_report_name:
+        return
+    name = write_error_report(job, get_spec(job.kind))
+    options = {**job.options, "reasons": reason_counts(job)}
+    recorded = FileJob.objects.filter(
+        pk=job.pk, status=JobStatus.CANCELLED, error_report_name=""
+    ).update(error_report_name=name, options=options)
+    if not recorded:
+        job_files.delete(name)

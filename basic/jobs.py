@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from loguru import logger
 
 from .claims import Claim
+from .error_report import report_of_cancelled
 from .faults import database_full_message, is_database_full, is_storage_fault, storage_full_message
 from .host import host_ip
 from .job_errors import JobRefused, JobTakenOver, RunStopped
@@ -358,6 +359,10 @@ def run_guarded(*, job: FileJob, claim: Claim, label: str, body: Callable[[], No
             job_log.warning("{} rolled back: taken over ({})", label, exc)
         except RunStopped:
             job_log.info("{} rolled back: cancelled", label)
+            try:
+                report_of_cancelled(job.pk)
+            except Exception:  # the cancel stands; only its report is missing
+                job_log.exception("{}: no error report of the cancelled run", label)
         except (OperationalError, InterfaceError) as exc:
             if is_database_full(exc):
                 job_log.error("{} stopped: the database is full: {}", label, exc)

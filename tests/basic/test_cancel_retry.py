@@ -73,3 +73,37 @@ def test_a_file_refused_for_itself_is_not_offered_a_retry_and_says_why(client, o
     assert response.status_code == 409
     assert response.json()["error"]["message"].startswith("Retrying cannot help")
     assert FileJob.objects.get(pk=job.pk).status == JobStatus.FAILED  # never queued again
+
+
+def test_a_cancelled_import_keeps_the_error_report_of_the_rows_it_processed(
+    client, operator, tmp_path, monkeypatch
+):
+    from basic import importer
+    from basic.jobs import job_cancel
+    from tests.job_helpers import read_report
+
+    sheet = order_sheet(600, stores=["A001", "B001"], skus=SKUS, fault_every=5)
+    job = stored_import(operator, write_xlsx(tmp_path / "faulty.xlsx", sheet.rows))
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 100)
+    chunks = []
+    process_chunk = importer.process_chunk
+
+    def cancel_after_two_chunks(rows, ctx, *args, **kwargs):
+        process_chunk(rows, ctx, *args, **kwargs)
+        chunks.append(rows[-1].number)
+        if len(chunks) == 2:  # the owner cancels while the third chunk is being read
+            job_cancel(job=ctx.job)
+
+    monkeypatch.setattr(importer, "process_chunk", cancel_after_two_chunks)
+    job_run(job_id=job.pk, worker="test")
+    job = FileJob.objects.get(pk=job.pk)
+
+    assert job.status == JobStatus.CANCELLED and 0 < job.failed < len(sheet.rejected_rows)
+    client.force_login(operator)
+    shown = client.get(reverse("api-job-detail", args=[job.pk])).json()
+    assert shown["error_report_url"]
+    reported = {row[-1].value for row in read_report(client, job.pk).iter_rows(min_row=2)}
+    committed = {n for n in sheet.rejected_rows if n <= job.resume_after}
+    assert reported == committed and len(reported) == job.failed
+    page = client.get(reverse("job-page", args=[job.pk]), headers={"accept-language": "en"})
+    assert "Download error report" in page.content.decode()
