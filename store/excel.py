@@ -99,7 +99,12 @@ class StoreSpec(FlatModelSpec):
         for row in rows:
             store_id = ids.get(row.values.get("code"))
             if store_id is not None and store_id not in visible:
-                row.reject(code_column, store_not_yours(row.values["code"]), row.values["code"])
+                row.reject(
+                    code_column,
+                    store_not_yours(row.values["code"]),
+                    row.values["code"],
+                    reason=_("not one of your stores"),
+                )
 
     def after_write(self, *, created: list, updated: list, ctx) -> None:
         if ctx.user.is_superuser or not created:

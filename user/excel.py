@@ -109,23 +109,35 @@ class UserSpec(ImportSpec):
                     _("the user name %(name)s belongs to an account you may not change")
                     % {"name": username},
                     username,
+                    reason=_("an account you may not change"),
                 )
             codes = row.values.get("store_codes") or []
             for code in codes:
                 if code not in ctx.cache["stores"]:  # the same answer whether it exists or not
-                    row.reject(column["store_codes"], store_not_yours(code), code)
+                    row.reject(
+                        column["store_codes"],
+                        store_not_yours(code),
+                        code,
+                        reason=_("not one of your stores"),
+                    )
             if not (codes or username in existing or importer.is_superuser):
                 row.reject(
                     column["store_codes"], _("a new account needs at least one of your stores")
                 )
             for name in row.values.get("groups") or []:
                 if name not in ctx.cache["all_groups"]:
-                    row.reject(column["groups"], _("unknown role %(name)s") % {"name": name}, name)
+                    row.reject(
+                        column["groups"],
+                        _("unknown role %(name)s") % {"name": name},
+                        name,
+                        reason=_("unknown role"),
+                    )
                 elif name not in ctx.cache["groups"]:
                     row.reject(
                         column["groups"],
                         _("you may not assign the role %(name)s") % {"name": name},
                         name,
+                        reason=_("a role you may not assign"),
                     )
 
     def write(self, rows: list[Row], ctx) -> None:
