@@ -4,17 +4,17 @@ import io
 
 import xlsxwriter
 import xlwt
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from utils.excel_config import set_excel_style
+from utils.excel_write import display_width
 
-from .specs import Column, ImportSpec
+from .specs import ImportSpec
 
 
-def header_text(column: Column) -> str:
-    """Chinese headers for zh-hans users, the column keys otherwise; imports accept both."""
-    return column.header if translation.get_language() == "zh-hans" else column.key
+def _width(header: str) -> int:
+    """Characters of a template column: its header and some room to type."""
+    return max(12, display_width(header) + 4)
 
 
 def _explanations(spec: ImportSpec) -> list[list[str]]:
@@ -39,12 +39,12 @@ def _explanations(spec: ImportSpec) -> list[list[str]]:
         )
         rows.append(
             [
-                header_text(column),
+                column.shown_header(),
                 column.key,
                 _("Yes") if column.required else _("No"),
                 " ".join(filter(None, [_(column.type.label), limits])),
                 allowed,
-                "、".join(column.aliases),
+                "、".join(column.other_headers()),
             ]
         )
     return rows
@@ -60,8 +60,8 @@ def _xlsx(spec: ImportSpec) -> bytes:
     )
     sheet = book.add_worksheet(str(spec.label)[:31])
     for position, column in enumerate(spec.columns):
-        sheet.write_string(0, position, header_text(column), head)
-        sheet.set_column(position, position, max(12, len(column.header) * 3))
+        sheet.write_string(0, position, column.shown_header(), head)
+        sheet.set_column(position, position, _width(column.shown_header()))
         if column.example is not None and column.example != "":
             sheet.write(1, position, column.example)
     sheet.freeze_panes(1, 0)
@@ -80,8 +80,8 @@ def _xls(spec: ImportSpec) -> bytes:
     body = set_excel_style(horz=xlwt.Alignment.HORZ_LEFT)
     sheet = book.add_sheet(str(spec.label)[:31])
     for position, column in enumerate(spec.columns):
-        sheet.write(0, position, header_text(column), head)
-        sheet.col(position).width = 256 * max(12, len(column.header) * 3)
+        sheet.write(0, position, column.shown_header(), head)
+        sheet.col(position).width = 256 * _width(column.shown_header())
         if column.example is not None and column.example != "":
             sheet.write(1, position, column.example, body)
     sheet.set_panes_frozen(True)

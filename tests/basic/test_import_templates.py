@@ -65,19 +65,43 @@ def references(roles):
     LogisticsCompany.objects.create(code="SF", name="顺丰")
 
 
-@pytest.mark.parametrize("kind", list(EXTRA_ROW))
-def test_filled_xlsx_template_imports(kind, admin_client, references, celery_worker, tmp_path):
-    response = admin_client.get(reverse("api-template", args=[kind, "xlsx"]))
+def template(client, kind, file_format="xlsx", language="zh-hans") -> bytes:
+    response = client.get(
+        reverse("api-template", args=[kind, file_format]), headers={"accept-language": language}
+    )
     assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return b"".join(response.streaming_content)
+
+
+# The first headers of each kind's template, as a user of each language reads them.
+FIRST_HEADERS = {
+    "zh-hans": {
+        "order": ["店铺编码", "平台订单号", "订单状态"],
+        "user": ["用户名", "姓名", "手机号", "邮箱", "负责店铺", "角色", "是否启用"],
+    },
+    "en": {
+        "order": ["Store code", "Platform order number", "Status"],
+        "user": ["Username", "Display name", "Phone", "Email address", "Stores", "Roles", "Active"],
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("kind", list(EXTRA_ROW))
+def test_filled_xlsx_template_imports(
+    kind, language, admin_client, references, celery_worker, tmp_path
+):
+    book = openpyxl.load_workbook(io.BytesIO(template(admin_client, kind, language=language)))
     sheet, notes = book.worksheets
     keys_by_header = {row[0].value: row[1].value for row in notes.iter_rows(min_row=2)}
     headers = [cell.value for cell in sheet[1]]
+    first = FIRST_HEADERS[language].get(kind)
+    assert first is None or headers[: len(first)] == first
     sheet.append([EXTRA_ROW[kind].get(keys_by_header[header]) for header in headers])
     path = tmp_path / f"{kind}.xlsx"
     book.save(path)
 
-    job = wait_for(upload(admin_client, path, kind=kind))
+    job = wait_for(upload(admin_client, path, kind=kind, language=language))
 
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert job.failed == 0, list(job.row_errors.values_list("problems", flat=True))
@@ -97,6 +121,24 @@ def test_xls_template_has_songti_header_and_explains_columns(admin_client, refer
     assert book.font_list[book.xf_list[sheet.cell_xf_index(0, 0)].font_index].name == "宋体"
     explained = {notes.cell_value(r, 1): notes.cell_value(r, 2) for r in range(1, notes.nrows)}
     assert explained["platform_order_no"] == "是" and explained["remark"] == "否"
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "xls"])
+def test_the_english_help_sheet_names_each_column_apart_from_its_key(admin_client, file_format):
+    content = template(admin_client, "order", file_format, language="en")
+    if file_format == "xlsx":
+        notes = openpyxl.load_workbook(io.BytesIO(content)).worksheets[1]
+        rows = [[cell.value for cell in row] for row in notes.iter_rows()]
+    else:
+        notes = xlrd.open_workbook(file_contents=content).sheet_by_index(1)
+        rows = [notes.row_values(r) for r in range(notes.nrows)]
+    assert rows[0][:3] == ["Column", "Key", "Required"]
+    explained = {row[1]: row for row in rows[1:] if row[1]}
+    assert explained["store_code"][0] == "Store code"
+    assert explained["warehouse_code"][0] == "Warehouse code"
+    assert explained["logistics_code"][0] == "Carrier code"
+    assert all(row[0] != key for key, row in explained.items())
+    assert "仓库编码" in explained["warehouse_code"][5].split("、")  # also accepted as
 
 
 @pytest.mark.parametrize(

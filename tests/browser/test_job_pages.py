@@ -151,7 +151,7 @@ def test_export_the_filtered_order_list_as_xls_and_download_it_from_the_job_cent
     sheet = book.sheet_by_index(0)
     header = sheet.row_values(0)
     numbers = {
-        sheet.cell_value(r, header.index("platform_order_no")) for r in range(1, sheet.nrows)
+        sheet.cell_value(r, header.index("Platform order number")) for r in range(1, sheet.nrows)
     }
     assert numbers == wanted and sheet.nrows - 1 == 3
     assert page.js_errors == []
