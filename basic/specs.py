@@ -120,7 +120,7 @@ class Row:
         self.problems.append(
             {
                 "key": column.key if column else "",
-                "header": column.header if column else "",
+                "header": column.shown_header() if column else "",
                 "value": shown,
                 "message": str(message),
             }
