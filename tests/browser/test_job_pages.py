@@ -83,7 +83,8 @@ def test_import_with_bad_lines_live_progress_counters_errors_and_report(
     assert template.value.suggested_filename.endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(template.value.path().read_bytes()))
     header = [cell.value for cell in book.worksheets[0][1]]
-    assert "平台订单号" in header and "商品编码" in header
+    assert "平台订单号 *" in header and "商品编码 *" in header  # required: marked
+    assert book.worksheets[0].max_row == 1  # no example row to import by accident
 
     job_id = upload(page, faulty_file)
     page.evaluate("window.omsArrived = true")  # gone if the page reloads
