@@ -378,7 +378,7 @@ def job_cancel_view(request, job_id: int):
 @require_POST
 def job_retry_view(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
-    if not job_retry(job=job):
+    if not job_retry(job=job, language=request.LANGUAGE_CODE):
         if job.retry_cannot_help:
             raise RequestRefused(409, "not_retryable", _refused_note())
         raise RequestRefused(

@@ -22,7 +22,6 @@ from . import job_files, scratch
 from .claims import Claim
 from .job_errors import JobRefused
 from .models import FileJob, JobStatus
-from .sheet_templates import header_text
 from .specs import ImportSpec, get_spec
 
 BATCH_ROWS = 2000
@@ -92,7 +91,7 @@ def run_export(job: FileJob, claim: Claim) -> None:
         raise claim.lost()
     tz = timezone.get_current_timezone()
     columns = [
-        ColumnFormat(header_text(column), kind=column.type.writer_kind) for column in spec.columns
+        ColumnFormat(column.shown_header(), kind=column.type.writer_kind) for column in spec.columns
     ]
     processed = 0
     with scratch.temporary_folder("export-") as folder:

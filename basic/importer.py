@@ -94,7 +94,7 @@ def _match_header(cells: list, index: dict[str, Column]) -> dict[int, Column]:
 
 
 def _describe(column: Column) -> str:
-    return f"{column.header} ({column.key})"
+    return f"{column.shown_header()} ({column.key})"
 
 
 def wide_header_note(found: int) -> str:

@@ -447,18 +447,26 @@ def job_may_retry(job: FileJob) -> bool:
     return job.status == JobStatus.FAILED and not job.retry_cannot_help and kept
 
 
-def job_retry(*, job: FileJob) -> bool:
+def job_retry(*, job: FileJob, language: str = "") -> bool:
     """Queue a failed job again with the same file and options.
 
     An import resumes after its last committed chunk: rows already written stay and are
-    not written twice. False when the job is not failed, its upload has expired, or its
-    input was refused (the same file would be refused again).
+    not written twice. The new run speaks ``language`` (the retrier's), if given, in its
+    message, notes and error report. False when the job is not failed, its upload has
+    expired, or its input was refused (the same file would be refused again).
     """
     if not job_may_retry(job):
         return False
+    language = language or job.language
     retried = FileJob.objects.filter(
         pk=job.pk, status=JobStatus.FAILED, input_refused=False
-    ).update(status=JobStatus.QUEUED, message="", finished_at=None, enqueued_at=None)
+    ).update(
+        status=JobStatus.QUEUED,
+        message="",
+        finished_at=None,
+        enqueued_at=None,
+        language=language,
+    )
     if retried:
         job_enqueue_on_commit(job)
     return bool(retried)

@@ -1,20 +1,41 @@
-"""Import templates: the header, one example row, and a sheet that explains every column."""
+"""Import templates: the header alone, and a sheet that explains every column.
+
+The example values sit in the explanations, never under the header: a template uploaded
+unchanged imports nothing (the job says the file has no data rows).
+"""
 
 import io
 
 import xlsxwriter
 import xlwt
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from utils.excel_config import set_excel_style
+from utils.excel_write import display_width
 
 from .specs import Column, ImportSpec
 
+REQUIRED_MARK = " *"  # the importer ignores a leading or trailing '*' of a header
 
-def header_text(column: Column) -> str:
-    """Chinese headers for zh-hans users, the column keys otherwise; imports accept both."""
-    return column.header if translation.get_language() == "zh-hans" else column.key
+
+def _template_header(column: Column) -> str:
+    """The column's header in the user's language, marked if the column is required."""
+    return column.shown_header() + (REQUIRED_MARK if column.required else "")
+
+
+def _notes() -> list[str]:
+    return [
+        _(
+            "A column whose name ends in * is required: keep it in the header and fill it in "
+            "on every row."
+        ),
+        _("The examples are not imported: type your rows under the header of the first sheet."),
+    ]
+
+
+def _width(header: str) -> int:
+    """Characters of a template column: its header and some room to type."""
+    return max(12, display_width(header) + 4)
 
 
 def _explanations(spec: ImportSpec) -> list[list[str]]:
@@ -26,6 +47,7 @@ def _explanations(spec: ImportSpec) -> list[list[str]]:
             _("Type"),
             _("Allowed values"),
             _("Also accepted as"),
+            _("Example"),
         ]
     ]
     for column in spec.columns:
@@ -39,15 +61,16 @@ def _explanations(spec: ImportSpec) -> list[list[str]]:
         )
         rows.append(
             [
-                header_text(column),
+                _template_header(column),
                 column.key,
                 _("Yes") if column.required else _("No"),
                 " ".join(filter(None, [_(column.type.label), limits])),
                 allowed,
-                "、".join(column.aliases),
+                "、".join(column.other_headers()),
+                "" if column.example is None else str(column.example),
             ]
         )
-    return rows
+    return [*rows, [], *([note] for note in _notes())]
 
 
 def _xlsx(spec: ImportSpec) -> bytes:
@@ -60,16 +83,15 @@ def _xlsx(spec: ImportSpec) -> bytes:
     )
     sheet = book.add_worksheet(str(spec.label)[:31])
     for position, column in enumerate(spec.columns):
-        sheet.write_string(0, position, header_text(column), head)
-        sheet.set_column(position, position, max(12, len(column.header) * 3))
-        if column.example is not None and column.example != "":
-            sheet.write(1, position, column.example)
+        header = _template_header(column)
+        sheet.write_string(0, position, header, head)
+        sheet.set_column(position, position, _width(header))
     sheet.freeze_panes(1, 0)
     notes = book.add_worksheet(_("Columns")[:31])
     for r, row in enumerate(_explanations(spec)):
         for c, text in enumerate(row):
             notes.write_string(r, c, str(text), head if r == 0 else None)
-    notes.set_column(0, 5, 22)
+    notes.set_column(0, 6, 22)
     book.close()
     return buffer.getvalue()
 
@@ -80,10 +102,9 @@ def _xls(spec: ImportSpec) -> bytes:
     body = set_excel_style(horz=xlwt.Alignment.HORZ_LEFT)
     sheet = book.add_sheet(str(spec.label)[:31])
     for position, column in enumerate(spec.columns):
-        sheet.write(0, position, header_text(column), head)
-        sheet.col(position).width = 256 * max(12, len(column.header) * 3)
-        if column.example is not None and column.example != "":
-            sheet.write(1, position, column.example, body)
+        header = _template_header(column)
+        sheet.write(0, position, header, head)
+        sheet.col(position).width = 256 * _width(header)
     sheet.set_panes_frozen(True)
     sheet.set_horz_split_pos(1)
     notes = book.add_sheet(_("Columns")[:31])

@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 
 from utils.excel_values import normalize_header
 
@@ -29,7 +32,8 @@ class Column:
     ``required`` and ``max_length`` (of text and codes) come from the model field of the
     same name in the spec's ``field_models`` unless the column says otherwise; a column
     that names another model's value (a store code on an order) takes its length from
-    ``source``, a (model, field name) pair.
+    ``source``, a (model, field name) pair. Its ``label``, the header in every language
+    but Chinese, is that field's verbose name unless the column names one.
     """
 
     key: str  # the English column key: the contract of the file format
@@ -44,6 +48,7 @@ class Column:
     places: int = 2
     example: Any = None
     help: str | Promise = ""
+    label: str | Promise = ""  # translatable (gettext_lazy)
 
     def converter(self, tz) -> Callable[[Any], Any]:
         """Reads one cell of this column into its value (``ValueProblem`` if it cannot)."""
@@ -53,9 +58,30 @@ class Column:
         """Writes one stored value of this column as the import reads it back."""
         return self.type.formatter(self, tz)
 
+    def shown_header(self) -> str:
+        """The header a user reads: the Chinese ``header`` in zh-hans, else the label."""
+        if translation.get_language() == "zh-hans":
+            return self.header
+        return str(self.label or self.key)
+
+    def labels(self) -> list[str]:
+        """The label in every language of the site."""
+        texts = []
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                texts.append(str(self.label or self.key))
+        return list(dict.fromkeys(texts))
+
+    def other_headers(self) -> list[str]:
+        """What a file may name this column besides its shown header and its key: the
+        Chinese header, the label in every language, the aliases."""
+        names = dict.fromkeys([self.header, *self.labels(), *self.aliases])
+        return [name for name in names if name not in (self.shown_header(), self.key)]
+
     def header_names(self) -> set[str]:
-        """Every header this column answers to, normalized for matching."""
-        names = {self.key, self.header, *self.aliases}
+        """Every header this column answers to, normalized for matching: its key, Chinese
+        header, label in every language of the site and aliases."""
+        names = {self.key, self.header, *self.labels(), *self.aliases}
         return {normalize_header(name) for name in names}
 
     def choice_labels(self) -> list[tuple[str, list[str]]]:
@@ -108,7 +134,7 @@ class Row:
             shown = shown[:SHOWN_VALUE_LENGTH] + "…"
         problem = {
             "key": column.key if column else "",
-            "header": column.header if column else "",
+            "header": column.shown_header() if column else "",
             "value": shown,
             "message": str(message),
             "reason": str(reason or message),
@@ -156,7 +182,10 @@ class ImportSpec:
         max_length = column.max_length
         if max_length is None and model_field and column.type.has_length:
             max_length = model_field.max_length
-        return replace(column, required=required, max_length=max_length)
+        label = column.label or capfirst(
+            model_field.verbose_name if model_field else column.key.replace("_", " ")
+        )
+        return replace(column, required=required, max_length=max_length, label=label)
 
     def prepare(self, ctx) -> None:
         """Called once per job before the first chunk (load caches, check the file)."""

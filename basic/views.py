@@ -21,7 +21,6 @@ from .health import health_report, health_summary, may_see_detail
 from .models import ImportMode, JobDirection, JobStatus
 from .rejections import rejection_groups
 from .selectors import job_get, job_list
-from .sheet_templates import header_text
 from .specs import all_specs, get_spec, user_may
 from .uploads import RequestRefused
 
@@ -120,17 +119,15 @@ def _column_rows(spec) -> list[dict]:
     """The columns as the template names them, and every other header a file may use."""
     rows = []
     for column in spec.columns:
-        header = header_text(column)
-        others = [name for name in (column.header, column.key) if name != header]
         rows.append(
             {
-                "header": header,
+                "header": column.shown_header(),
                 "required": column.required,
                 "example": "" if column.example is None else column.example,
                 "allowed": [str(label) for _value, label in column.choices.choices]
                 if column.choices
                 else [],
-                "aliases": [*others, *column.aliases],
+                "aliases": [column.key, *column.other_headers()],
             }
         )
     return rows

@@ -64,8 +64,16 @@ class UserSpec(ImportSpec):
             LIST,
             aliases=("店铺编码", "店铺", "stores"),
             example="TB001",
+            label=gettext_lazy("Stores"),
         ),
-        Column("groups", "角色", LIST, aliases=("用户组", "权限组", "roles"), example="运营"),
+        Column(
+            "groups",
+            "角色",
+            LIST,
+            aliases=("用户组", "权限组", "roles"),
+            example="运营",
+            label=gettext_lazy("Roles"),
+        ),
         Column("is_active", "是否启用", BOOL, aliases=("启用", "active"), example="是"),
     )
 

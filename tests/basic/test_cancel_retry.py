@@ -57,6 +57,28 @@ def test_retry_runs_a_failed_job_again_with_the_same_file(
     assert client.post(reverse("api-job-retry", args=[job.pk])).status_code == 409
 
 
+def test_a_job_started_in_chinese_and_retried_in_english_speaks_english(
+    client, operator, celery_worker, tmp_path
+):
+    path = write_xlsx(tmp_path / "o.xlsx", order_sheet(5, stores=["A001"], skus=SKUS).rows)
+    client.force_login(operator)
+    job = wait_for(upload(client, path, language="zh-hans"))
+    assert job.message.startswith("共读取 5 行"), job.message
+    Order.objects.all().delete()  # as if the first run had failed before writing
+    FileJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, message="数据库连接中断", processed=0, created=0, resume_after=0
+    )
+
+    response = client.post(
+        reverse("api-job-retry", args=[job.pk]), headers={"accept-language": "en"}
+    )
+
+    assert response.status_code == 202
+    job = wait_for(job.pk)
+    assert job.status == JobStatus.SUCCEEDED and job.language == "en"
+    assert job.message.startswith("5 rows read: 5 created"), job.message
+
+
 def test_a_file_refused_for_itself_is_not_offered_a_retry_and_says_why(client, operator, tmp_path):
     path = tmp_path / "no_sku.csv"
     path.write_text("店铺编码,平台订单号\nA001,X-1\n", encoding="utf-8")

@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 import pytest
+from django.urls import reverse
 
 from basic import job_files
 from basic.jobs import job_run
@@ -48,3 +49,21 @@ def test_a_report_uploaded_again_keeps_one_pair_of_error_columns(operator, tmp_p
     assert "NO-SUCH-SKU" in values[len(HEADER)] and values[len(HEADER) + 1] == 2
     marked = [cell.column - 1 for cell in sheet[2] if cell.fill.fgColor.rgb == "FFFFFF00"]
     assert marked == [COL["商品编码"]]
+
+
+@pytest.mark.parametrize(("language", "column"), [("en", "SKU code"), ("zh-hans", "商品编码")])
+def test_the_error_table_and_report_name_columns_in_the_language_of_the_job(
+    client, operator, tmp_path, language, column
+):
+    rows = [_line("R-1", "NO-SUCH-SKU")]  # the file's headers are Chinese
+    job = stored_import(operator, write_xlsx(tmp_path / "orders.xlsx", rows), language=language)
+    job_run(job_id=job.pk, worker="only")
+    client.force_login(operator)
+
+    table = client.get(reverse("job-errors", args=[job.pk]), headers={"accept-language": language})
+    cells = [cell.strip() for cell in table.content.decode().split("<td")]
+    assert any(f">{column}</td>" in cell for cell in cells), table.content.decode()
+    other = "商品编码" if language == "en" else "SKU code"
+    assert other not in table.content.decode()
+    _path, sheet = _report_of(job, tmp_path, "report.xlsx")
+    assert sheet.cell(2, len(HEADER) + 1).value.startswith(f"{column}: ")

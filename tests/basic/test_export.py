@@ -195,6 +195,39 @@ def test_export_then_import_changes_nothing_for_every_kind(
     assert _snapshot() == before
 
 
+ENGLISH_HEADERS = {
+    "store": ["Store code", "Store name", "Platform", "Status", "Contact name", "Contact phone"],
+    "warehouse": ["Warehouse code", "Warehouse name", "Address", "Status"],
+    "logistics": ["Carrier code", "Carrier name"],
+    "user": ["Username", "Display name", "Phone", "Email address", "Stores", "Roles", "Active"],
+}
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv"])
+def test_an_english_export_has_english_headers_and_imports_back_unchanged(
+    admin_user, admin_client, roles, celery_worker, tmp_path, file_format
+):
+    _seed_every_kind()
+    before = _snapshot()
+    for kind in ("store", "order", "product", "warehouse", "logistics", "user"):
+        job = wait_for(export(admin_client, kind, file_format, language="en"))
+        assert job.status == JobStatus.SUCCEEDED, (kind, job.message)
+        content = download(admin_client, job.pk)
+        header = rows_of(content, file_format)[0]
+        assert header == ENGLISH_HEADERS.get(kind, header), kind
+        assert not any("_" in text or "\u4e00" <= text[0] <= "\u9fff" for text in header), header
+        path = tmp_path / f"{kind}.{file_format}"
+        path.write_bytes(content)
+
+        back = wait_for(upload(admin_client, path, kind=kind, language="en"))
+
+        expected = ROW_COUNTS.get(kind, User.objects.count())
+        assert (back.status, back.failed, back.unchanged) == (JobStatus.SUCCEEDED, 0, expected), (
+            kind, back.message, list(back.row_errors.values_list("problems", flat=True)),
+        )  # fmt: skip
+    assert _snapshot() == before
+
+
 def _snapshot():
     return (
         list(Store.objects.order_by("code").values()),

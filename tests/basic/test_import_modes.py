@@ -4,6 +4,7 @@ and what is stored under that key stays as it was."""
 import csv
 
 import pytest
+from django.utils import translation
 
 from basic.jobs import job_run
 from basic.models import FileJob, JobStatus, LogisticsCompany, Product, Warehouse
@@ -80,7 +81,9 @@ def test_create_only_creates_new_rows_and_rejects_existing_keys(kind, tmp_path, 
 
     assert (job.created, job.updated, job.failed) == (1, 0, 1)
     problems = job.row_errors.get().problems
-    assert [p["header"] for p in problems] == [header[key_column]]
+    with translation.override("en"):  # the job's language
+        named = get_spec(kind).columns[key_column].shown_header()
+    assert [p["header"] for p in problems] == [named]
     assert "already exists" in problems[0]["message"]
     assert getattr(model.objects.get(**lookup), field) == before
     assert model.objects.filter(**{next(iter(lookup)): new[key_column]}).exists()

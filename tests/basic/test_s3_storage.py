@@ -172,7 +172,7 @@ def test_import_export_template_and_cleanup_through_the_bucket(
     status, _headers, template = browser.get("/api/templates/order.xlsx")
     assert status == 200
     first_row = next(openpyxl.load_workbook(io.BytesIO(template)).worksheets[0].iter_rows())
-    assert "平台订单号" in {cell.value for cell in first_row}
+    assert "平台订单号 *" in {cell.value for cell in first_row}  # required: marked
 
     # The bucket holds exactly the jobs' files, none readable by the public.
     names = {imported.upload_name, imported.error_report_name, exported.result_name}

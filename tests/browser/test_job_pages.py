@@ -83,7 +83,8 @@ def test_import_with_bad_lines_live_progress_counters_errors_and_report(
     assert template.value.suggested_filename.endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(template.value.path().read_bytes()))
     header = [cell.value for cell in book.worksheets[0][1]]
-    assert "平台订单号" in header and "商品编码" in header
+    assert "平台订单号 *" in header and "商品编码 *" in header  # required: marked
+    assert book.worksheets[0].max_row == 1  # no example row to import by accident
 
     job_id = upload(page, faulty_file)
     page.evaluate("window.omsArrived = true")  # gone if the page reloads
@@ -166,7 +167,7 @@ def test_export_the_filtered_order_list_as_xls_and_download_it_from_the_job_cent
     sheet = book.sheet_by_index(0)
     header = sheet.row_values(0)
     numbers = {
-        sheet.cell_value(r, header.index("platform_order_no")) for r in range(1, sheet.nrows)
+        sheet.cell_value(r, header.index("Platform order number")) for r in range(1, sheet.nrows)
     }
     assert numbers == wanted and sheet.nrows - 1 == 3
     assert page.js_errors == []

@@ -42,8 +42,8 @@ FAILED = {
     "truncated.xls": "damaged",
     "zip_bomb.xlsx": "zip bomb",
     "encrypted.xlsx": "password-protected",
-    "duplicate_headers.xlsx": "the column 商品编码 (sku_code) appears more than once (columns A, J)",
-    "missing_required.xlsx": "missing required columns 商品名称 (name)",
+    "duplicate_headers.xlsx": "the column SKU code (sku_code) appears more than once (columns A, J)",
+    "missing_required.xlsx": "missing required columns Product name (name)",
     # refused before any row, not blank rows up to the 10^20th
     "row_number_1e20.xlsx": "The sheet has more rows than allowed",
     "column_past_xfd.xlsx": "goes past what the reader accepts (xl/worksheets/sheet1.xml",

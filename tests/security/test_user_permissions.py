@@ -291,7 +291,7 @@ def test_an_order_import_answers_the_same_for_a_foreign_and_a_missing_store(worl
     store_column = ORDER_HEADER.index("店铺编码")
     messages = {
         rows[error.row_number - 2][store_column]: [
-            p["message"] for p in error.problems if p["header"] == "店铺编码"
+            p["message"] for p in error.problems if p["header"] == "Store code"
         ]
         for error in FileJob.objects.get(pk=job.pk).row_errors.all()
     }
