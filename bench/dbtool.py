@@ -160,12 +160,12 @@ def _line_batches(need: int, first_order: int, first_order_id: int, first_item_i
         day, minute = rng.randint(1, 28), rng.randint(0, 1439)
         lines = []
         goods = Decimal(0)
-        for product_id, sku, name in rng.sample(products, count):
+        for line_no, (product_id, sku, name) in enumerate(rng.sample(products, count), 1):
             quantity = rng.randint(1, 5)
             price = Decimal(rng.randint(100, 30000)) / 100
             goods += quantity * price
-            lines.append((item_id, order_id, product_id, sku, name, quantity, str(price),
-                          str(quantity * price)))  # fmt: skip
+            lines.append((item_id, order_id, str(line_no), product_id, sku, name, quantity,
+                          str(price), str(quantity * price)))  # fmt: skip
             item_id += 1
         freight = Decimal("6.00")
         phone = f"13{rng.randint(100000000, 999999999)}"
@@ -195,7 +195,8 @@ ORDER_COLUMNS = (
     "tracking_no", "remark",
 )  # fmt: skip
 ITEM_COLUMNS = (
-    "id", "order_id", "product_id", "sku_code", "product_name", "quantity", "unit_price", "amount",
+    "id", "order_id", "line_no", "product_id", "sku_code", "product_name", "quantity",
+    "unit_price", "amount",
 )  # fmt: skip
 
 
