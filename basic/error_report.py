@@ -60,6 +60,15 @@ def write_error_report(job: FileJob, spec) -> str:
         return job_files.save_path(job_files.new_name("download", fmt), path)
 
 
+def rejected_rows_recorded(job: FileJob) -> tuple[str, dict]:
+    """What an ending import keeps of its rejected rows: the report's storage name ('' if
+    none) and the job's options with the counts per reason the job page shows."""
+    if not job.failed:
+        return "", job.options
+    name = write_error_report(job, get_spec(job.kind))
+    return name, {**job.options, "reasons": reason_counts(job)}
+
+
 def report_of_cancelled(job_id: int) -> None:
     """A cancelled import keeps the report of the rows it rejected before it stopped.
 
@@ -71,8 +80,7 @@ def report_of_cancelled(job_id: int) -> None:
         return
     if not job.failed or job.error_report_name:
         return
-    name = write_error_report(job, get_spec(job.kind))
-    options = {**job.options, "reasons": reason_counts(job)}
+    name, options = rejected_rows_recorded(job)
     recorded = FileJob.objects.filter(
         pk=job.pk, status=JobStatus.CANCELLED, error_report_name=""
     ).update(error_report_name=name, options=options)

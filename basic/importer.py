@@ -27,9 +27,9 @@ from utils.xlsx_stream import column_letters
 from . import job_files
 from .cells import problem_message, problem_reason
 from .claims import Claim
+from .error_report import rejected_rows_recorded
 from .job_errors import JobRefused
 from .models import FileJob, ImportKeys, ImportMode, ImportRowError, JobStatus
-from .rejections import reason_counts
 from .seen_keys import RunMemory
 from .specs import Column, ImportSpec, Row, get_spec
 
@@ -540,17 +540,12 @@ def run_import(job: FileJob, claim: Claim) -> None:
 def finish_import(job: FileJob, claim: Claim) -> None:
     """Write the error report and end the job; RunStopped if the claim was lost meanwhile
     (cancelled, or taken over), and then no row points to this run's report."""
-    from .error_report import write_error_report
-
-    spec = get_spec(job.kind)
     claim.check()
     job.refresh_from_db()
-    report_name = write_error_report(job, spec) if job.failed else ""
-    if job.failed:  # the job page's counts per reason, of every rejected row
-        job.options = {**job.options, "reasons": reason_counts(job)}
+    report_name, options = rejected_rows_recorded(job)
     ended = claim.job_rows().update(
         status=JobStatus.SUCCEEDED,
-        options=job.options,
+        options=options,
         error_report_name=report_name,
         message=_summary(job),
         finished_at=timezone.now(),

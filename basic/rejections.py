@@ -25,15 +25,16 @@ def _ordered(counts: Counter) -> list[list]:
     return [[*key, count] for key, count in ranked]
 
 
-def reason_counts(job: FileJob, limit: int | None = None) -> list[list]:
+def _count(counts: Counter, problems: list[dict]) -> None:
+    counts.update({_group_key(problem) for problem in problems})  # a row once per kind
+
+
+def reason_counts(job: FileJob) -> list[list]:
     """[reason, column header, held back, rows] for every kind of problem the job's
-    rejected rows have (the first ``limit`` rows only, if given)."""
+    rejected rows have; one pass over them."""
     counts: Counter = Counter()
-    errors = job.row_errors.values_list("problems", flat=True)
-    if limit is not None:
-        errors = errors[:limit]
-    for problems in errors.iterator(chunk_size=2000):
-        counts.update({_group_key(problem) for problem in problems})
+    for problems in job.row_errors.values_list("problems", flat=True).iterator(chunk_size=2000):
+        _count(counts, problems)
     return _ordered(counts)
 
 
@@ -47,33 +48,39 @@ def _order_of(cells: list, positions: dict, keys) -> str:
     return " / ".join(values)
 
 
-def rejection_groups(job: FileJob) -> dict:
-    """The error table: counts of bad and held-back rows, and per reason its count and
-    its first rows. A finished import's counts cover every rejected row (counted when
-    it ended); a running or cancelled one's, the first SCANNED_ERRORS."""
+def rejection_groups(job: FileJob) -> dict | None:
+    """The error table (None for a job that rejected nothing): counts of bad and held-back
+    rows, and per reason its count and its first rows. A finished import's counts cover
+    every rejected row (counted when it ended); a running or cancelled one's, the first
+    SCANNED_ERRORS, counted in the pass that picks the rows shown."""
+    if not job.failed:
+        return None
+    spec = get_spec(job.kind)
+    positions = (job.options or {}).get("columns") or {}
     saved = (job.options or {}).get("reasons")
-    counted = saved if saved is not None else reason_counts(job, SCANNED_ERRORS)
-    groups = {
-        (reason, header, held): {
+    counts: Counter = Counter()
+    samples: dict[tuple, list[dict]] = {}
+    errors = job.row_errors.values_list("row_number", "cells", "problems")[:SCANNED_ERRORS]
+    for row_number, cells, problems in errors.iterator(chunk_size=500):
+        if saved is None:
+            _count(counts, problems)
+        order = _order_of(cells, positions, spec.group_by)
+        for problem in problems:
+            shown = samples.setdefault(_group_key(problem), [])
+            if len(shown) < GROUP_SAMPLES:
+                shown.append({"row": row_number, "order": order, **problem})
+    groups = [
+        {
             "reason": reason,
             "header": header,
             "held_back": held,
             "count": count,
-            "rows": [],
+            "rows": samples.get((reason, header, held), []),
         }
-        for reason, header, held, count in counted
-    }
-    spec = get_spec(job.kind)
-    positions = (job.options or {}).get("columns") or {}
-    errors = job.row_errors.values_list("row_number", "cells", "problems")[:SCANNED_ERRORS]
-    for row_number, cells, problems in errors.iterator(chunk_size=500):
-        order = _order_of(cells, positions, spec.group_by)
-        for problem in problems:
-            group = groups.get(_group_key(problem))
-            if group is not None and len(group["rows"]) < GROUP_SAMPLES:
-                group["rows"].append({"row": row_number, "order": order, **problem})
+        for reason, header, held, count in (saved if saved is not None else _ordered(counts))
+    ]
     return {
-        "groups": list(groups.values()),
+        "groups": groups,
         "grouped_kind": bool(spec.group_by),
         "complete": saved is not None or job.failed <= SCANNED_ERRORS,
         "bad": job.failed - job.held_back,

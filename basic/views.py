@@ -101,7 +101,7 @@ def job_page(request, job_id: int):
         "title": _("Job #%(id)s: %(kind)s %(direction)s")
         % {"id": job.pk, "kind": shown["kind_label"], "direction": shown["direction_label"]},
         "job": shown,
-        "rejections": rejection_groups(job) if job.failed else None,
+        "rejections": rejection_groups(job),
         "errors_url": reverse("job-errors", args=[job.pk]),
     }
     return render(request, "basic/job.html", context)
@@ -111,7 +111,7 @@ def job_page(request, job_id: int):
 def job_errors(request, job_id: int):
     """The error table alone, for the job page to show when a running import ends."""
     job = job_get(user=request.user, job_id=job_id)
-    context = {"rejections": rejection_groups(job) if job.failed else None, "job": job}
+    context = {"rejections": rejection_groups(job), "job": job}
     return render(request, "basic/_job_errors.html", context)
 
 

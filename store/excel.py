@@ -15,7 +15,7 @@ from basic.upsert import FlatModelSpec
 
 from .models import Order, OrderItem, OrderStatus, Platform, Store, StoreStatus
 from .money import line_amount, order_totals
-from .selectors import store_not_yours, visible_stores
+from .selectors import store_not_yours, store_not_yours_reason, visible_stores
 
 
 def _codes_to_ids(model, field: str, codes, cache: dict) -> dict:
@@ -103,7 +103,7 @@ class StoreSpec(FlatModelSpec):
                     code_column,
                     store_not_yours(row.values["code"]),
                     row.values["code"],
-                    reason=_("not one of your stores"),
+                    reason=store_not_yours_reason(),
                 )
 
     def after_write(self, *, created: list, updated: list, ctx) -> None:
@@ -311,7 +311,7 @@ class OrderSpec(ImportSpec):
                         column["store_code"],
                         store_not_yours(store_code),
                         store_code,
-                        reason=_("not one of your stores"),
+                        reason=store_not_yours_reason(),
                     )
             sku = values.get("sku_code")
             if sku and products.get(sku) is None:

@@ -26,3 +26,8 @@ def restrict_to_stores(queryset: QuerySet, *, user, store_field: str) -> QuerySe
 def store_not_yours(code: str) -> str:
     """The one answer for a store code the importing user cannot use, existing or not."""
     return _("store %(code)s is not one of your stores") % {"code": code}
+
+
+def store_not_yours_reason() -> str:
+    """That answer without the code: what the error table groups such rows by."""
+    return _("not one of your stores")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from basic.cell_types import BOOL, CODE, LIST, TEXT
 from basic.models import ImportMode
 from basic.specs import Column, ImportSpec, Row, keyset_batches, register
-from store.selectors import store_not_yours, visible_stores
+from store.selectors import store_not_yours, store_not_yours_reason, visible_stores
 
 from .models import User
 from .selectors import assignable_roles, manageable_users
@@ -126,7 +126,7 @@ class UserSpec(ImportSpec):
                         column["store_codes"],
                         store_not_yours(code),
                         code,
-                        reason=_("not one of your stores"),
+                        reason=store_not_yours_reason(),
                     )
             if not (codes or username in existing or importer.is_superuser):
                 row.reject(
