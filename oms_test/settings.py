@@ -294,8 +294,13 @@ def _broker_transport_options(url: str) -> dict:
     if url.startswith(("redis://", "rediss://")):
         # A message taken by a worker that dies comes back only after this; keep it
         # above the longest job (the sweeper recovers stale jobs sooner).
+        visibility = env.int("OMS_REDIS_VISIBILITY_TIMEOUT", default=4 * 3600)
         return {
-            "visibility_timeout": env.int("OMS_REDIS_VISIBILITY_TIMEOUT", default=4 * 3600),
+            "visibility_timeout": visibility,
+            # A worker looks for such messages every interval × throttle seconds (kombu's
+            # 10 × 10 would add 100 s to a short timeout): every 10 s, or sooner.
+            "unacked_restore_interval": max(1, min(10, visibility // 2)),
+            "unacked_restore_throttle": 1,
             "socket_connect_timeout": 5,
         }
     if url.startswith(("amqp://", "amqps://", "pyamqp://")):

@@ -53,7 +53,12 @@ def test_rabbitmq_broker_alone_keeps_results_and_locks_in_local_files(tmp_path):
 def test_redis_is_the_broker_unless_another_is_named(tmp_path, broker):
     seen = _celery_settings(tmp_path, OMS_BROKER_URL=broker, OMS_REDIS_URL=REDIS)
     assert seen["broker"] == REDIS and seen["results"] == REDIS
-    assert seen["options"] == {"visibility_timeout": 4 * 3600, "socket_connect_timeout": 5}
+    assert seen["options"] == {
+        "visibility_timeout": 4 * 3600,
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 5,
+    }
     assert seen["once"] == "celery_once.backends.Redis"
 
 
