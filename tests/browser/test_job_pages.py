@@ -18,7 +18,12 @@ from tests.browser.conftest import DESKTOP, PHONE, log_in, number, screenshot
 from tests.factories import OrderItemFactory
 from tests.order_files import order_sheet, write_xlsx
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.database_neutral,
+]
 
 JOB_PAGE = re.compile(r"/jobs/\d+/$")
 PANEL_BAR = ".oms-panel [role=progressbar]"
@@ -65,9 +70,10 @@ def wait_running(page) -> None:
 
 def wait_for_worker_to_let_go(celery_worker, job_id: int) -> None:
     """A cancelled import stops at its next chunk boundary; the worker says so."""
-    line = f"job {job_id} cancelled at a chunk boundary"
+    line = f"job {job_id} rolled back: cancelled"
     deadline = time.monotonic() + 60
-    while line not in celery_worker.text and time.monotonic() < deadline:
+    while line not in celery_worker.text:
+        assert time.monotonic() < deadline, f"the worker never logged {line!r}"
         time.sleep(0.1)
 
 
