@@ -20,7 +20,11 @@ from tests.conftest import skip_unless_required
 from tests.factories import OrderFactory, OrderItemFactory, StoreFactory
 from tests.job_helpers import wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.database_neutral,
+]
 
 ORDERED = datetime(2026, 11, 24, 10, 30, 5)
 

@@ -15,7 +15,12 @@ from tests.order_files import order_sheet, write_xlsx
 from tests.processes import BeatProcess, HttpSession, WebProcess, WorkerProcess
 from tests.rabbitmq import assert_on_rabbitmq, queue_size
 
-pytestmark = [pytest.mark.integration, pytest.mark.amqp, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.amqp,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.database_neutral,
+]
 
 TOKEN = "rabbit-down-test-token"
 MONITOR = {"Authorization": f"Bearer {TOKEN}"}

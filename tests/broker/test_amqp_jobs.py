@@ -16,7 +16,12 @@ from tests.order_files import order_sheet, write_csv, write_xlsx
 from tests.processes import HttpSession, WebProcess, WorkerProcess, free_port, manage, run_python
 from tests.rabbitmq import assert_on_rabbitmq, queue_size
 
-pytestmark = [pytest.mark.integration, pytest.mark.amqp, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.amqp,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.database_neutral,
+]
 
 TOKEN = "amqp-test-monitoring-token"
 

@@ -6,7 +6,12 @@ from django.utils import timezone
 from basic.models import FileJob, JobStatus
 from tests.browser.conftest import log_in, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.database_neutral,
+]
 
 # the real Notification, recorded: what the page asked the browser to show
 RECORD_NOTIFICATIONS = """
