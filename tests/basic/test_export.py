@@ -86,6 +86,7 @@ def _bulk_orders(store, lines: int):
     )
 
 
+@pytest.mark.database_neutral  # the xls writer's sheet limit
 def test_seventy_thousand_lines_to_xls_continue_on_a_second_sheet(
     admin_client, celery_worker, tmp_path
 ):

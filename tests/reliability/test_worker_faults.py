@@ -97,6 +97,7 @@ def test_a_killed_import_of_far_apart_order_lines_resumes_to_the_uninterrupted_r
     assert import_outcome(job) == expected
 
 
+@pytest.mark.database_neutral  # scratch and result files
 def test_export_killed_while_writing_offers_no_file_until_it_is_written_whole(
     admin_client, redis_env, beat, tmp_path
 ):

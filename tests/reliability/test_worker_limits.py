@@ -75,6 +75,7 @@ def _many_shared_strings(path, count: int):
     return path
 
 
+@pytest.mark.database_neutral  # the pool process's memory cap
 def test_a_file_past_the_memory_cap_kills_its_pool_process_twice_and_fails(
     operator, redis_env, tmp_path
 ):
