@@ -5,7 +5,6 @@ One real Celery worker runs the jobs; the pages follow them live through the JSO
 
 import io
 import re
-import time
 
 import openpyxl
 import pytest
@@ -16,6 +15,7 @@ from store.models import OrderItem
 from tests.basic.test_import_orders import SKUS
 from tests.browser.conftest import DESKTOP, PHONE, log_in, number, screenshot
 from tests.factories import OrderItemFactory
+from tests.job_helpers import wait_until
 from tests.order_files import order_sheet, write_xlsx
 
 pytestmark = [
@@ -71,10 +71,7 @@ def wait_running(page) -> None:
 def wait_for_worker_to_let_go(celery_worker, job_id: int) -> None:
     """A cancelled import stops at its next chunk boundary; the worker says so."""
     line = f"job {job_id} rolled back: cancelled"
-    deadline = time.monotonic() + 60
-    while line not in celery_worker.text:
-        assert time.monotonic() < deadline, f"the worker never logged {line!r}"
-        time.sleep(0.1)
+    wait_until(lambda: line in celery_worker.text, 60, f"the worker logging {line!r}")
 
 
 def test_import_with_bad_lines_live_progress_counters_errors_and_report(

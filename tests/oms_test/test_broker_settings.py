@@ -62,6 +62,13 @@ def test_redis_is_the_broker_unless_another_is_named(tmp_path, broker):
     assert seen["once"] == "celery_once.backends.Redis"
 
 
+def test_a_short_redis_visibility_timeout_is_looked_after_within_half_of_it(tmp_path):
+    seen = _celery_settings(tmp_path, OMS_REDIS_URL=REDIS, OMS_REDIS_VISIBILITY_TIMEOUT="5")
+    assert seen["options"]["visibility_timeout"] == 5
+    assert seen["options"]["unacked_restore_interval"] == 2  # kombu's default sweep: 100 s
+    assert seen["options"]["unacked_restore_throttle"] == 1
+
+
 def test_without_servers_the_embedded_broker(tmp_path):
     seen = _celery_settings(tmp_path)
     assert seen["broker"] == "filesystem://"
