@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from .admin_mixins import ExcelAdminMixin
-from .models import LogisticsCompany, Product, Warehouse
+from basic.filejobs.admin_mixins import ExcelAdminMixin
+from basic.models import LogisticsCompany, Product, Warehouse
 
 # The admin index adds the Excel import/export links and the job center.
 admin.site.index_template = "admin/oms_index.html"

@@ -9,8 +9,7 @@ class BasicConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from basic import excel  # noqa: F401  registers this app's kinds of sheet
         from oms_conf.local_state import make_local_folders
-
-        from . import excel  # noqa: F401  registers this app's kinds of sheet
 
         make_local_folders(settings)

@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from .cell_types import CHOICE, CODE, DECIMAL, TEXT
-from .models import ActiveStatus, LogisticsCompany, Product, Warehouse
-from .specs import Column, register
-from .upsert import FlatModelSpec
+from basic.filejobs.sheets.cell_types import CHOICE, CODE, DECIMAL, TEXT
+from basic.filejobs.sheets.specs import Column, register
+from basic.filejobs.sheets.upsert import FlatModelSpec
+from basic.models import ActiveStatus, LogisticsCompany, Product, Warehouse
 
 # The SKU code column, the same wherever a sheet names a product (products, order lines).
 SKU_CODE = Column(

@@ -31,10 +31,9 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.files import File
 
-    from basic.exports import export_job_create
-    from basic.jobs import job_cancel
-    from basic.models import FileJob
-    from basic.uploads import import_job_create
+    from basic.filejobs.lifecycle import job_cancel
+    from basic.filejobs.models import FileJob
+    from basic.filejobs.requests import export_job_create, import_job_create
 
     user = get_user_model().objects.get(username=USERNAME)
     started = time.perf_counter()

@@ -101,7 +101,8 @@ def _server_version() -> str:
 
 
 def _tables() -> list[str]:
-    from basic.models import FileJob, ImportPart, ImportRowError, Product
+    from basic.filejobs.models import FileJob, ImportPart, ImportRowError
+    from basic.models import Product
     from store.models import Order, OrderItem
 
     models = (ImportRowError, ImportPart, FileJob, OrderItem, Order, Product)

@@ -1,8 +1,8 @@
 """Profile the worker side of one job: ``python -m bench.profile import order FILE``.
 
 Sets up a fresh bench database (SQLite, or ``--mysql URL``) in a temporary folder, creates
-the job as the bench does, then runs it in-process (``basic.jobs.job_run``, what the Celery
-task calls) under cProfile, and prints the functions by own time and by cumulative time.
+the job as the bench does, then runs it in-process (``basic.filejobs.runner.job_run``, what the
+Celery task calls) under cProfile, and prints the functions by own time and by cumulative time.
 ``python -m bench.profile export order xlsx --lines 100000`` profiles an export.
 """
 
@@ -29,9 +29,8 @@ def child(direction: str, kind: str, target: str, limit: int, dump: str) -> None
     from django.contrib.auth import get_user_model
     from django.core.files import File
 
-    from basic.exports import export_job_create
-    from basic.jobs import job_run
-    from basic.uploads import import_job_create
+    from basic.filejobs.requests import export_job_create, import_job_create
+    from basic.filejobs.runner import job_run
 
     user = get_user_model().objects.get(username=USERNAME)
     if direction == "import":

@@ -20,6 +20,7 @@ TRANSPORT_ALIASES.update(
 app = Celery("oms_test")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["basic.filejobs"])  # the engine's tasks, in a package of the app
 app.steps["worker"].add("oms_test.worker_memory:MemoryCap")
 
 
@@ -53,7 +54,7 @@ def _freeze_before_fork(**kwargs):
 @worker_ready.connect
 def _remove_abandoned_scratch(**kwargs):
     """A worker killed on this host left the temporary files of its jobs: delete them."""
-    from basic.scratch import remove_abandoned
+    from basic.filejobs.scratch import remove_abandoned
 
     remove_abandoned()
 
@@ -61,7 +62,7 @@ def _remove_abandoned_scratch(**kwargs):
 @app.task(bind=True, ignore_result=False)
 def debug_task(self):
     """Log the request and say where it ran: the simplest proof that a worker is alive."""
-    from basic.host import host_ip
+    from basic.filejobs.host import host_ip
 
     logger.info("debug_task request: {!r}", self.request)
     return {

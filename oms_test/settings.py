@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "basic.middleware.UploadSizeLimitMiddleware",
+    "basic.filejobs.middleware.UploadSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "basic.context_processors.running_jobs",
+                "basic.filejobs.context_processors.running_jobs",
             ],
         },
     },
@@ -232,7 +232,7 @@ JOB_REQUEUE_MINUTES = env.int("OMS_JOB_REQUEUE_MINUTES", default=15)
 # holds no message (or whose later jobs in that queue have started) is sent again.
 JOB_LOST_SECONDS = env.int("OMS_JOB_LOST_SECONDS", default=30)
 # A message sent this recently may be in a worker's hands: an earlier job of the same
-# user sent so recently still goes first (see basic.jobs._why_wait).
+# user sent so recently still goes first (see basic.filejobs.lifecycle._why_wait).
 JOB_IN_FLIGHT_SECONDS = env.int("OMS_JOB_IN_FLIGHT_SECONDS", default=5)
 JOB_HISTORY_DAYS = env.int("OMS_JOB_HISTORY_DAYS", default=90)
 # An import of more rows than this is read once, cut into parts of about
@@ -268,7 +268,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 HEALTHZ_CACHE_SECONDS = env.float("OMS_HEALTHZ_CACHE_SECONDS", default=5.0)
 HEALTHZ_TOKEN = env.str("OMS_HEALTHZ_TOKEN", default="")
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "basic.api.csrf_failure"  # JSON under /api/, Django's page elsewhere
+CSRF_FAILURE_VIEW = "basic.filejobs.api.csrf_failure"  # JSON under /api/, Django's page elsewhere
 # One user's share (basic/quotas.py; superusers have no limits, 0 turns one off): jobs
 # started per hour, and MB of uploads kept on the server until they expire.
 MAX_JOBS_PER_HOUR = env.int("OMS_MAX_JOBS_PER_HOUR", default=25)
@@ -284,7 +284,7 @@ REDIS_URL = env.str("OMS_REDIS_URL", default="")
 # whenever OMS_REDIS_URL is set, whatever the broker.
 BROKER_URL = env.str("OMS_BROKER_URL", default="") or REDIS_URL
 BROKER_DIR = VAR_DIR / "broker"
-# Sending a job waits at most this long for the broker (basic.jobs.job_enqueue): one
+# Sending a job waits at most this long for the broker (basic.filejobs.dispatch.job_enqueue): one
 # that stopped answering leaves the job queued for the sweeper instead of holding the
 # web request that created it.
 BROKER_PUBLISH_TIMEOUT = 10.0
@@ -334,7 +334,7 @@ else:
     # job sent from two hosts at once could be queued twice (the claim still runs it once).
     CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
     CELERY_ONCE = {
-        "backend": "basic.once_backends.File",
+        "backend": "basic.filejobs.once_backends.File",
         "settings": {"location": str(BROKER_DIR / "once"), "default_timeout": 60 * 60},
     }
 
@@ -363,7 +363,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # its task runs (oms_test/worker_memory.py), and replaced after a task that took more
 # than three quarters of it (Celery's own check, once the task has ended). A task is
 # killed after OMS_TASK_TIME_LIMIT_MINUTES. A job that stopped its worker twice either
-# way is failed, not run again (basic.jobs.MAX_ATTEMPTS). 0 turns a limit off.
+# way is failed, not run again (basic.filejobs.claims.MAX_ATTEMPTS). 0 turns a limit off.
 WORKER_MAX_MEMORY_MB = env.int("OMS_WORKER_MAX_MEMORY_MB", default=2048)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = WORKER_MAX_MEMORY_MB * 1024 * 3 // 4 or None
 CELERY_TASK_TIME_LIMIT = env.int("OMS_TASK_TIME_LIMIT_MINUTES", default=120) * 60 or None
@@ -389,9 +389,9 @@ CELERY_BEAT_SCHEDULE = {
 # django-crontab (per host, through the system crontab) ----------------------------------
 
 CRONJOBS = [
-    ("* * * * *", "basic.cron.heartbeat"),
-    ("17 * * * *", "basic.cron.expire_job_files"),
-    ("23 3 * * *", "basic.cron.expire_logs"),
+    ("* * * * *", "basic.filejobs.cron.heartbeat"),
+    ("17 * * * *", "basic.filejobs.cron.expire_job_files"),
+    ("23 3 * * *", "basic.filejobs.cron.expire_logs"),
 ]
 CRONTAB_COMMENT = "oms-back-office"
 CRONTAB_LOCK_JOBS = True

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from basic.views import healthz
+from basic.filejobs.views import healthz
 
 admin.site.site_header = admin.site.site_title = _("OMS back office")
 
@@ -15,12 +15,12 @@ urlpatterns = [
     path("accounts/logout/", admin.site.logout, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("", include("basic.urls")),
+    path("", include("basic.filejobs.urls")),
     path("admin/", admin.site.urls),
 ]
 
 # Under /api/ every error is the JSON of docs/API.md; elsewhere Django's pages.
-handler400 = "basic.api.bad_request"
-handler403 = "basic.api.permission_denied"
-handler404 = "basic.api.page_not_found"
-handler500 = "basic.api.server_error"
+handler400 = "basic.filejobs.api.bad_request"
+handler403 = "basic.filejobs.api.permission_denied"
+handler404 = "basic.filejobs.api.page_not_found"
+handler500 = "basic.filejobs.api.server_error"

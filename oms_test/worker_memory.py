@@ -7,7 +7,7 @@ no task and so is never the one that grows, reads its pool processes' resident m
 every second and kills (SIGKILL) one that is past the cap, as the OOM killer would, but
 only that one; the pool starts a fresh one. Its job's heartbeat stops: the sweeper
 gives the job to another worker once, and fails it if it stops that one too
-(``basic.jobs.MAX_ATTEMPTS``).
+(``basic.filejobs.claims.MAX_ATTEMPTS``).
 
 For the prefork pool (the default) on Linux (``/proc``); elsewhere nothing is enforced
 and the cap is only Celery's.

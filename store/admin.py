@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
+from basic.filejobs.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 
 from .models import Order, OrderItem, Store
 from .selectors import restrict_to_stores, visible_stores

@@ -7,9 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from loguru import logger
 
-from basic.exports import export_job_create, fingerprint, normalized_filters
-from basic.models import FileJob, JobDirection
-from basic.uploads import RequestRefused
+from basic.filejobs.models import FileJob, JobDirection
+from basic.filejobs.requests import (
+    RequestRefused,
+    export_job_create,
+    fingerprint,
+    normalized_filters,
+)
 
 from .models import Store
 

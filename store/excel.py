@@ -6,12 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from basic.cell_types import CHOICE, CODE, DATETIME, DECIMAL, INT, TEXT
 from basic.excel import SKU_CODE
-from basic.fast_insert import insert_objects, insert_records
-from basic.models import ImportMode, LogisticsCompany, Product, Warehouse
-from basic.specs import Column, ImportSpec, Row, keyset_batches, register
-from basic.upsert import FlatModelSpec
+from basic.filejobs.models import ImportMode
+from basic.filejobs.sheets.cell_types import CHOICE, CODE, DATETIME, DECIMAL, INT, TEXT
+from basic.filejobs.sheets.fast_insert import insert_objects, insert_records
+from basic.filejobs.sheets.specs import Column, ImportSpec, Row, keyset_batches, register
+from basic.filejobs.sheets.upsert import FlatModelSpec
+from basic.models import LogisticsCompany, Product, Warehouse
 
 from .models import Order, OrderItem, OrderStatus, Platform, Store, StoreStatus
 from .money import line_amount, order_totals

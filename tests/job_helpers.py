@@ -8,9 +8,9 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from basic import job_files
-from basic.jobs import job_wait
-from basic.models import FileJob
+from basic.filejobs import job_files
+from basic.filejobs.lifecycle import job_wait
+from basic.filejobs.models import FileJob
 from tests.processes import manage
 
 SKUS = [f"SKU{i:04d}" for i in range(1, 41)]
@@ -28,8 +28,8 @@ def upload(client, path, *, kind="order", mode="", language="en"):
 
 def stored_import(user, path, *, kind="order", mode="create_or_update", language="en") -> FileJob:
     """A queued import of ``path``, stored as an upload would be, never sent to a broker:
-    the test runs it itself (``basic.jobs.job_run``) or lets a worker take it."""
-    from basic.models import JobDirection
+    the test runs it itself (``basic.filejobs.runner.job_run``) or lets a worker take it."""
+    from basic.filejobs.models import JobDirection
 
     fmt = path.suffix[1:]
     with path.open("rb") as file:

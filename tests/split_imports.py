@@ -5,7 +5,7 @@ RabbitMQ tests share it)."""
 import time
 from dataclasses import dataclass
 
-from basic.models import FileJob, ImportPart, JobStatus, PartStatus
+from basic.filejobs.models import FileJob, ImportPart, JobStatus, PartStatus
 from store.models import Order, OrderItem
 from tests.job_helpers import import_outcome
 

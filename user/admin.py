@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from basic.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
+from basic.filejobs.admin_mixins import ExcelAdminMixin, NotFoundInsteadOfRedirectMixin
 from store.selectors import visible_stores
 
 from .models import User

@@ -2,9 +2,9 @@
 
 from django.core.management.base import CommandError
 
-from basic.importer import encoding_note
-from basic.jobs import job_wait
-from basic.models import FileJob, JobStatus
+from basic.filejobs.lifecycle import job_wait
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.pipeline.imports import encoding_note
 
 
 def report_queued(command, job: FileJob, created: bool) -> None:

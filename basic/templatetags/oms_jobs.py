@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from basic.specs import all_specs, user_may
+from basic.filejobs.sheets.specs import all_specs, user_may
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ import time
 import pytest
 from django.urls import reverse
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
 from store.models import Order, OrderItem
 from tests.job_helpers import SKUS, stored_import, upload, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_xlsx
@@ -100,15 +100,15 @@ def test_a_file_refused_for_itself_is_not_offered_a_retry_and_says_why(client, o
 def test_a_cancelled_import_keeps_the_error_report_of_the_rows_it_processed(
     client, operator, tmp_path, monkeypatch
 ):
-    from basic import importer
-    from basic.jobs import job_cancel
+    from basic.filejobs.lifecycle import job_cancel
+    from basic.filejobs.pipeline import imports
     from tests.job_helpers import read_report
 
     sheet = order_sheet(600, stores=["A001", "B001"], skus=SKUS, fault_every=5)
     job = stored_import(operator, write_xlsx(tmp_path / "faulty.xlsx", sheet.rows))
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 100)
     chunks = []
-    process_chunk = importer.process_chunk
+    process_chunk = imports.process_chunk
 
     def cancel_after_two_chunks(rows, ctx, *args, **kwargs):
         process_chunk(rows, ctx, *args, **kwargs)
@@ -116,7 +116,7 @@ def test_a_cancelled_import_keeps_the_error_report_of_the_rows_it_processed(
         if len(chunks) == 2:  # the owner cancels while the third chunk is being read
             job_cancel(job=ctx.job)
 
-    monkeypatch.setattr(importer, "process_chunk", cancel_after_two_chunks)
+    monkeypatch.setattr(imports, "process_chunk", cancel_after_two_chunks)
     job_run(job_id=job.pk, worker="test")
     job = FileJob.objects.get(pk=job.pk)
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from basic import cleanup, job_files
-from basic.models import FileJob, ImportPart, JobStatus
+from basic.filejobs import cleanup, job_files
+from basic.filejobs.models import FileJob, ImportPart, JobStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -50,7 +50,7 @@ def test_crontab_add_show_run_remove_with_the_real_crontab(system_crontab, proce
     assert f"OMS_LOG_DIR={tmp_path / 'logs'}" in heartbeat and "cron-output.log 2>&1" in heartbeat
 
     shown = manage("crontab", "show", env=process_env)
-    assert shown.stdout.count("basic.cron.") == len(settings.CRONJOBS)
+    assert shown.stdout.count("basic.filejobs.cron.") == len(settings.CRONJOBS)
 
     # Run the line as cron would: its command alone, in an empty environment.
     command = heartbeat.split(" ", 5)[5].rsplit(" # ", 1)[0]

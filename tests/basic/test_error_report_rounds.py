@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from basic import job_files
-from basic.jobs import job_run
-from basic.models import FileJob
+from basic.filejobs import job_files
+from basic.filejobs.models import FileJob
+from basic.filejobs.runner import job_run
 from tests.job_helpers import SKUS, stored_import
 from tests.order_files import COL, HEADER, write_xlsx
 

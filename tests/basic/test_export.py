@@ -13,7 +13,8 @@ import xlrd
 from django.urls import reverse
 from django.utils import timezone
 
-from basic.models import FileJob, JobStatus, LogisticsCompany, Product, Warehouse
+from basic.filejobs.models import FileJob, JobStatus
+from basic.models import LogisticsCompany, Product, Warehouse
 from store.models import Order, OrderItem, Store
 from tests.conftest import skip_unless_required
 from tests.factories import (

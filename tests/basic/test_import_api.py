@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from basic import job_files
-from basic.models import FileJob, ImportRowError, JobStatus
+from basic.filejobs import job_files
+from basic.filejobs.models import FileJob, ImportRowError, JobStatus
 from tests.factories import StoreFactory, UserFactory
 from tests.order_files import write_csv, write_xlsx
 

@@ -1,6 +1,6 @@
 """The encoding of an uploaded csv, end to end: detected (and said when guessed), chosen
 on the upload form, the API or ``excel_import --encoding``, refused with its line when
-it cannot decode the file. Jobs run in this process (``basic.jobs.job_run``)."""
+it cannot decode the file. Jobs run in this process (``basic.filejobs.runner.job_run``)."""
 
 import codecs
 import io
@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus, Product
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
+from basic.models import Product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

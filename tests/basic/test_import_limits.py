@@ -12,10 +12,12 @@ import zipfile
 
 import pytest
 
-from basic import importer, job_files
-from basic.faults import StorageUnavailable
-from basic.jobs import job_cancel, job_run
-from basic.models import FileJob, ImportPart, ImportRowError, JobStatus
+from basic.filejobs import job_files
+from basic.filejobs.errors import StorageUnavailable
+from basic.filejobs.lifecycle import job_cancel
+from basic.filejobs.models import FileJob, ImportPart, ImportRowError, JobStatus
+from basic.filejobs.pipeline import import_job
+from basic.filejobs.runner import job_run
 from store.models import Order, OrderItem
 from tests.basic.test_import_parts import small_sizes, stored_part_files  # noqa: F401
 from tests.job_helpers import SKUS, stored_import, stored_report
@@ -209,7 +211,7 @@ def _cancelled_while_reading(operator, path, monkeypatch, *, cancel_at: int):
     rows: the job as it ended, and the reader (how many rows it gave after the cancel)."""
     job = stored_import(operator, path)
     reader = CountingReader(job, cancel_at=cancel_at)
-    monkeypatch.setattr(importer, "open_workbook", reader)
+    monkeypatch.setattr(import_job, "open_workbook", reader)
     job_run(job_id=job.pk, worker="test")
     job.refresh_from_db()
     return job, reader

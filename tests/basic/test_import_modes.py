@@ -6,9 +6,10 @@ import csv
 import pytest
 from django.utils import translation
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus, LogisticsCompany, Product, Warehouse
-from basic.specs import get_spec
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
+from basic.filejobs.sheets.specs import get_spec
+from basic.models import LogisticsCompany, Product, Warehouse
 from store.models import Order, Store
 from tests.factories import UserFactory
 from tests.job_helpers import stored_import

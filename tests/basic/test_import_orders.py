@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from basic.models import JobStatus
+from basic.filejobs.models import JobStatus
 from store.models import Order, OrderItem
 from tests.job_helpers import SKUS, database_state, read_report, upload, wait_for
 from tests.order_files import HEADER, order_sheet, write_csv, write_xls, write_xlsx

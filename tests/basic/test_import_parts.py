@@ -9,10 +9,12 @@ worker processes.
 import pytest
 from celery import current_app
 
-from basic import import_parts, importer, job_files
-from basic.jobs import job_cancel, job_run
-from basic.models import FileJob, ImportPart, JobStatus, PartStatus
-from basic.sweeper import jobs_sweep
+from basic.filejobs import job_files
+from basic.filejobs.lifecycle import job_cancel
+from basic.filejobs.models import FileJob, ImportPart, JobStatus, PartStatus
+from basic.filejobs.pipeline import imports, parts
+from basic.filejobs.runner import job_run
+from basic.filejobs.sweeper import jobs_sweep
 from store.models import Order, OrderItem
 from tests.basic.test_s3_storage import key, s3_env, use_bucket  # noqa: F401 (fixtures)
 from tests.job_helpers import SKUS, import_outcome, stored_import
@@ -24,8 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def small_sizes(settings, monkeypatch):
     """Chunks of 50 rows; files of more than 300 rows are cut into parts of about 100."""
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 50)
-    monkeypatch.setattr(import_parts, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(parts, "CHUNK_ROWS", 50)
     settings.IMPORT_SPLIT_ROWS = 300
     settings.IMPORT_PART_ROWS = 100
     settings.IMPORT_PARTS_AT_ONCE = 3
@@ -37,7 +39,7 @@ def small_sizes(settings, monkeypatch):
 def stored_part_files(job: FileJob) -> list[str]:
     """The files in the job storage's folder of the job's parts."""
     try:
-        return job_files.job_storage().listdir(import_parts.payload_folder(job.pk))[1]
+        return job_files.job_storage().listdir(parts.payload_folder(job.pk))[1]
     except FileNotFoundError:
         return []
 
@@ -114,8 +116,8 @@ def test_a_part_cells_keep_their_types(tmp_path):
     cells = [None, "文本", 1.5, 3, True, datetime.datetime(2026, 11, 24, 10, 30),
              datetime.date(2026, 11, 24), datetime.time(8, 15), CellError("#N/A"), "", -0.0,
              datetime.timedelta(days=1, hours=12, milliseconds=5)]  # fmt: skip
-    line = import_parts.encode_segment(True, [[7, cells]])
-    decoded = import_parts.json.loads(line, object_hook=import_parts._decode_object)
+    line = parts.encode_segment(True, [[7, cells]])
+    decoded = parts.json.loads(line, object_hook=parts._decode_object)
     assert decoded == {"cut": True, "rows": [[7, cells]]}
     assert [type(c) for c in decoded["rows"][0][1]] == [type(c) for c in cells]
 
@@ -127,7 +129,7 @@ def test_a_killed_part_is_run_again_and_committed_parts_are_not(
     stops); the sweeper sends it again, and only it."""
     path = write_xlsx(tmp_path / "orders.xlsx", order_sheet(600, stores=["A001"], skus=SKUS).rows)
     settings.IMPORT_PARTS_AT_ONCE = 1  # parts run one after the other
-    real_run_part = import_parts._run_part
+    real_run_part = parts.part_process
     calls = []
 
     def dies_on_the_third(part, job, claim):
@@ -136,7 +138,7 @@ def test_a_killed_part_is_run_again_and_committed_parts_are_not(
             raise SystemExit("worker killed")  # nothing of this part is committed
         return real_run_part(part, job, claim)
 
-    monkeypatch.setattr(import_parts, "_run_part", dies_on_the_third)
+    monkeypatch.setattr(parts, "part_process", dies_on_the_third)
     job = stored_import(operator, path)
     with pytest.raises(SystemExit):
         job_run(job_id=job.pk, worker="test")
@@ -170,14 +172,14 @@ def test_cancelling_a_split_import_stops_the_parts_not_started(
 ):
     path = write_xlsx(tmp_path / "orders.xlsx", order_sheet(600, stores=["A001"], skus=SKUS).rows)
     settings.IMPORT_PARTS_AT_ONCE = 1
-    real_run_part = import_parts._run_part
+    real_run_part = parts.part_process
 
     def cancel_after_two(part, job, claim):
         if part.number == 2:
             job_cancel(job=FileJob.objects.get(pk=job.pk))
         return real_run_part(part, job, claim)
 
-    monkeypatch.setattr(import_parts, "_run_part", cancel_after_two)
+    monkeypatch.setattr(parts, "part_process", cancel_after_two)
     job = _run(operator, path)
 
     assert job.status == JobStatus.CANCELLED
@@ -194,10 +196,8 @@ def test_parts_go_through_the_bucket_and_are_gone_when_the_job_ends(
     sheet = order_sheet(600, stores=["A001", "B001"], skus=SKUS, fault_every=20)
     path = write_xlsx(tmp_path / "orders.xlsx", sheet.rows)
     read = []
-    real_read = import_parts.read_segments
-    monkeypatch.setattr(
-        import_parts, "read_segments", lambda name: read.append(name) or real_read(name)
-    )
+    real_read = parts.read_segments
+    monkeypatch.setattr(parts, "read_segments", lambda name: read.append(name) or real_read(name))
 
     job = _run(operator, path)
 
@@ -209,11 +209,11 @@ def test_parts_go_through_the_bucket_and_are_gone_when_the_job_ends(
 def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
     operator, small_sizes, settings, monkeypatch, tmp_path
 ):
-    from basic import jobs
+    from basic.filejobs import dispatch, lifecycle
 
     path = write_xlsx(tmp_path / "orders.xlsx", order_sheet(600, stores=["A001"], skus=SKUS).rows)
     settings.IMPORT_PARTS_AT_ONCE = 1
-    real_run_part = import_parts._run_part
+    real_run_part = parts.part_process
     calls, deaths = [], []
 
     def part_two_dies_twice(part, job, claim):
@@ -223,7 +223,7 @@ def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
             raise SystemExit("worker killed")
         return real_run_part(part, job, claim)
 
-    monkeypatch.setattr(import_parts, "_run_part", part_two_dies_twice)
+    monkeypatch.setattr(parts, "part_process", part_two_dies_twice)
     job = stored_import(operator, path)
     with pytest.raises(SystemExit):
         job_run(job_id=job.pk, worker="test")
@@ -239,8 +239,8 @@ def test_a_part_that_dies_twice_fails_the_job_and_retry_runs_only_the_rest(
     done = dict(job.parts.filter(status=PartStatus.DONE).values_list("number", "finished_at"))
     assert sorted(done) == [0, 1]
 
-    monkeypatch.setattr(jobs, "job_enqueue_on_commit", lambda job: None)
-    assert jobs.job_retry(job=job)
+    monkeypatch.setattr(dispatch, "job_enqueue_on_commit", lambda job: None)
+    assert lifecycle.job_retry(job=job)
     calls.clear()
     job_run(job_id=job.pk, worker="test")
 

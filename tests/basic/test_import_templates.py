@@ -8,8 +8,9 @@ import xlrd
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from basic.jobs import job_run
-from basic.models import JobStatus, LogisticsCompany, Product, Warehouse
+from basic.filejobs.models import JobStatus
+from basic.filejobs.runner import job_run
+from basic.models import LogisticsCompany, Product, Warehouse
 from store.models import Order, Store
 from tests.factories import ProductFactory, StoreFactory
 from tests.job_helpers import stored_import, upload, wait_for

@@ -4,8 +4,8 @@ of a row is reported at once."""
 
 import pytest
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
 from store.models import Order, OrderItem
 from tests.job_helpers import stored_import, stored_report
 from tests.order_files import HEADER, write_xlsx
@@ -128,9 +128,9 @@ def test_a_file_without_line_numbers_keeps_its_header_order(operator, tmp_path):
 
 
 def test_lines_of_an_order_far_apart_are_numbered_on_across_chunks(operator, tmp_path, monkeypatch):
-    from basic import importer
+    from basic.filejobs.pipeline import imports
 
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     rows = [_line(order="FAR", sku="SKU0001")]
     rows += [_line(order=f"N{i}") for i in range(5)]
     rows += [_line(order="FAR", sku="SKU0001", price="0.00"), _line(order="FAR", sku="SKU0003")]

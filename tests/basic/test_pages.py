@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from basic.api import job_pace
-from basic.models import FileJob, ImportRowError, JobStatus
+from basic.filejobs.api import job_pace
+from basic.filejobs.models import FileJob, ImportRowError, JobStatus
 from tests.factories import StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

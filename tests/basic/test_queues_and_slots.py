@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.files import File
 
-from basic.jobs import job_cancel
-from basic.models import FileJob, JobStatus
-from basic.uploads import import_job_create
+from basic.filejobs.lifecycle import job_cancel
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.requests import import_job_create
 from store.models import OrderItem
 from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_csv

@@ -19,9 +19,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from basic import cron, job_files
-from basic.models import FileJob, JobStatus
-from basic.scratch import LOCK_NAME, process_dir
+from basic.filejobs import cron, job_files
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.scratch import LOCK_NAME, process_dir
 from tests.factories import PASSWORD
 from tests.job_helpers import SKUS, wait_for
 from tests.order_files import HEADER, order_sheet, write_xlsx

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone, translation
 
-from basic.specs import all_specs
+from basic.filejobs.sheets.specs import all_specs
 from utils.excel_values import ValueProblem, normalize_header
 
 

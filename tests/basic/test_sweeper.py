@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from basic.models import FileJob, JobStatus
-from basic.sweeper import jobs_sweep
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.sweeper import jobs_sweep
 from store.models import Order, OrderItem
 from tests.job_helpers import SKUS, job_id_from, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_xlsx

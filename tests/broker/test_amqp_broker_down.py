@@ -8,7 +8,7 @@ import time
 import pytest
 from django.conf import settings
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from tests.factories import PASSWORD
 from tests.job_helpers import SKUS, wait_for
 from tests.order_files import order_sheet, write_xlsx

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from store.models import OrderItem
 from tests.basic.test_queues_and_slots import _most_at_once
 from tests.factories import PASSWORD
@@ -88,7 +88,7 @@ import django
 django.setup()
 from pathlib import Path
 from django.core.files import File
-from basic.uploads import import_job_create
+from basic.filejobs.requests import import_job_create
 from user.models import User
 
 user = User.objects.get(username={username!r})
@@ -144,7 +144,7 @@ def test_one_users_jobs_wait_for_a_free_slot_over_rabbitmq(
 COUNT_MESSAGES = """
 import django, json
 django.setup()
-from basic.broker_queues import ready_messages
+from basic.filejobs.broker_queues import ready_messages
 from oms_test.celery import debug_task
 
 counts = [ready_messages("imports")]
@@ -166,7 +166,7 @@ def test_ready_messages_counts_what_rabbitmq_holds_and_a_missing_queue_as_empty(
     unreachable = {**amqp_env, "OMS_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}//"}
     asked = run_python(
         "import django; django.setup()\n"
-        "from basic.broker_queues import ready_messages\n"
+        "from basic.filejobs.broker_queues import ready_messages\n"
         "print(ready_messages('imports'))",
         unreachable,
     )

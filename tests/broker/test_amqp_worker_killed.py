@@ -7,8 +7,8 @@ and no committed part run again."""
 
 import pytest
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
 from store.models import Order, OrderItem
 from tests.job_helpers import (
     SKUS,

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import xlrd
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from store.models import OrderItem
 from tests.basic.test_import_orders import SKUS
 from tests.browser.conftest import DESKTOP, PHONE, log_in, number, screenshot

@@ -45,7 +45,7 @@ def test_rabbitmq_broker_alone_keeps_results_and_locks_in_local_files(tmp_path):
     seen = _celery_settings(tmp_path, OMS_BROKER_URL=AMQP)
     assert seen["broker"] == AMQP
     assert seen["results"] == f"file://{tmp_path / 'var' / 'broker' / 'results'}"
-    assert seen["once"] == "basic.once_backends.File"
+    assert seen["once"] == "basic.filejobs.once_backends.File"
     assert (tmp_path / "var" / "broker" / "results").is_dir()  # made at start
 
 
@@ -73,7 +73,7 @@ def test_without_servers_the_embedded_broker(tmp_path):
     seen = _celery_settings(tmp_path)
     assert seen["broker"] == "filesystem://"
     assert seen["options"]["broker_folder"] == str(tmp_path / "var" / "broker")
-    assert seen["once"] == "basic.once_backends.File"
+    assert seen["once"] == "basic.filejobs.once_backends.File"
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ def _assert_second_send_is_refused():
 
 
 def test_file_backend_refuses_a_duplicate():
-    assert app.conf.ONCE["backend"] == "basic.once_backends.File"
+    assert app.conf.ONCE["backend"] == "basic.filejobs.once_backends.File"
     _assert_second_send_is_refused()
 
 

@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from basic.models import FileJob, JobStatus, Product
+from basic.filejobs.models import FileJob, JobStatus
+from basic.models import Product
 from store.models import Order
 from tests.job_helpers import wait_for
 

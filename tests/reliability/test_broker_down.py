@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from tests.conftest import skip_unless_required
 from tests.factories import PASSWORD
 from tests.job_helpers import SKUS, wait_for

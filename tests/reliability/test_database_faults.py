@@ -6,7 +6,8 @@ import os
 import pytest
 from django.db import connection
 
-from basic.models import JobStatus, Product
+from basic.filejobs.models import JobStatus
+from basic.models import Product
 from store.models import Order, OrderItem
 from tests.job_helpers import SKUS, job_id_from, upload, wait_for, wait_until_processed
 from tests.order_files import order_sheet, write_csv, write_xlsx
@@ -96,24 +97,24 @@ def test_a_full_sqlite_database_fails_the_job_saying_so_after_a_few_tries(
     """SQLite's "database or disk is full" (SQLITE_FULL: its disk or its temporary
     folder is full) is no lost connection: the run tries again a few times, resuming
     after its last committed chunk, then fails the job in words the user can act on."""
-    from basic import importer, jobs
-    from basic.jobs import job_run
+    from basic.filejobs import runner
+    from basic.filejobs.pipeline import import_job
     from tests.job_helpers import stored_import
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's own disk-full error (MySQL has its own codes)")
-    monkeypatch.setattr(jobs, "DATABASE_FULL_WAIT_SECONDS", 0)
+    monkeypatch.setattr(runner, "DATABASE_FULL_WAIT_SECONDS", 0)
     path = write_csv(tmp_path / "o.csv", order_sheet(8_000, stores=["A001"], skus=SKUS).rows)
     job = stored_import(operator, path)
     tries = []
-    real_run_import = importer.run_import
-    monkeypatch.setattr(importer, "run_import", lambda *a: tries.append(1) or real_run_import(*a))
+    real_import_run = import_job.import_run
+    monkeypatch.setattr(import_job, "import_run", lambda *a: tries.append(1) or real_import_run(*a))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM")  # no free pages left from earlier tests to fill first
         pages = cursor.execute("PRAGMA page_count").fetchone()[0]
         cursor.execute(f"PRAGMA max_page_count = {pages + 400}")  # room for a chunk or two
     try:
-        job_run(job_id=job.pk, worker="test")
+        runner.job_run(job_id=job.pk, worker="test")
     finally:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA max_page_count = 4294967294")
@@ -121,6 +122,6 @@ def test_a_full_sqlite_database_fails_the_job_saying_so_after_a_few_tries(
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "the database has no space left" in job.message
-    assert len(tries) == jobs.DATABASE_FULL_TRIES
+    assert len(tries) == runner.DATABASE_FULL_TRIES
     assert 0 < job.processed < 8_000  # what fitted was committed, and is kept
     assert OrderItem.objects.count() == job.processed

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
 from store.models import Order
 from tests.job_helpers import SKUS, import_outcome, job_id_from, stored_import, wait_for
 from tests.order_files import interleaved, order_sheet, write_xlsx

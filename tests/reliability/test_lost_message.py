@@ -15,7 +15,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from tests.job_helpers import SKUS, job_id_from, wait_for
 from tests.order_files import order_sheet, write_csv
 from tests.processes import BeatProcess, WorkerProcess, manage

@@ -21,9 +21,10 @@ import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings, strategies
 
-from basic import error_report, importer
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus, Product
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.pipeline import error_report, imports
+from basic.filejobs.runner import job_run
+from basic.models import Product
 from store.models import Order, OrderItem, Store
 from tests.job_helpers import SKUS, stored_import, stored_report
 from tests.order_files import COL, interleaved, order_sheet, write_xlsx
@@ -39,7 +40,7 @@ class Killed(BaseException):
 
 @pytest.fixture
 def small_chunks(monkeypatch, settings):
-    monkeypatch.setattr(importer, "CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", CHUNK)
     settings.IMPORT_SPLIT_ROWS = 10**9  # one task: the split path has tests of its own
     settings.MAX_RUNNING_JOBS_PER_USER = 0
 
@@ -82,7 +83,7 @@ def existing_orders(rows: list[list]) -> None:
 def _dies_at(monkeypatch, point: str, chunk: int) -> None:
     """Make the run die at ``point`` of its ``chunk``-th chunk (1-based)."""
     seen = {"chunks": 0}
-    real_process = importer.process_chunk
+    real_process = imports.process_chunk
 
     if point == "report":
         monkeypatch.setattr(error_report, "write_error_report", _raise_killed)
@@ -102,7 +103,7 @@ def _dies_at(monkeypatch, point: str, chunk: int) -> None:
         if point == "after-commit" and seen["chunks"] == chunk:
             raise Killed
 
-    monkeypatch.setattr(importer, "process_chunk", process)
+    monkeypatch.setattr(imports, "process_chunk", process)
 
 
 def _raise_killed(*args, **kwargs):
@@ -135,13 +136,13 @@ def run_whole(user, path, kind="order") -> FileJob:
 def count_chunks(monkeypatch) -> list:
     """From now on, every chunk processed is appended to the returned list."""
     chunks = []
-    real_process = importer.process_chunk
+    real_process = imports.process_chunk
 
     def process(rows, ctx, *args, **kwargs):
         chunks.append(len(rows))
         return real_process(rows, ctx, *args, **kwargs)
 
-    monkeypatch.setattr(importer, "process_chunk", process)
+    monkeypatch.setattr(imports, "process_chunk", process)
     return chunks
 
 
@@ -272,9 +273,9 @@ def small_parts(small_chunks, settings, monkeypatch):
     """Files of more than 100 rows dealt into parts of 60 rows or more, run in this process."""
     from celery import current_app
 
-    from basic import import_parts
+    from basic.filejobs.pipeline import parts
 
-    monkeypatch.setattr(import_parts, "CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(parts, "CHUNK_ROWS", CHUNK)
     settings.IMPORT_SPLIT_ROWS = 100
     settings.IMPORT_PART_ROWS = 60
     settings.IMPORT_PARTS_AT_ONCE = 1
@@ -284,10 +285,10 @@ def small_parts(small_chunks, settings, monkeypatch):
 
 def _part_dies(monkeypatch, number: int) -> None:
     """The part ``number`` dies in the middle of its transaction, after its first chunk."""
-    from basic import import_parts
-    from basic.models import ImportPart, PartStatus
+    from basic.filejobs.models import ImportPart, PartStatus
+    from basic.filejobs.pipeline import parts
 
-    real_cut = import_parts._cut_segments
+    real_cut = parts._cut_segments
 
     def cut_then_die(segments):
         for count, chunk in enumerate(real_cut(segments)):
@@ -296,7 +297,7 @@ def _part_dies(monkeypatch, number: int) -> None:
                 raise Killed
 
     running = ImportPart.objects.filter(status=PartStatus.RUNNING)
-    monkeypatch.setattr(import_parts, "_cut_segments", cut_then_die)
+    monkeypatch.setattr(parts, "_cut_segments", cut_then_die)
 
 
 @pytest.mark.parametrize("layout", ["interleaved", "shuffled"])
@@ -304,8 +305,8 @@ def _part_dies(monkeypatch, number: int) -> None:
 def test_a_split_import_killed_and_swept_equals_one_uninterrupted_task(
     operator, small_parts, settings, monkeypatch, tmp_path, layout, point
 ):
-    from basic.models import ImportPart
-    from basic.sweeper import jobs_sweep
+    from basic.filejobs.models import ImportPart
+    from basic.filejobs.sweeper import jobs_sweep
 
     rows = order_rows(layout)
     path = write_xlsx(tmp_path / f"{layout}.xlsx", rows)

@@ -4,7 +4,7 @@ report as one worker running it as one task, and no committed part run again."""
 
 import pytest
 
-from basic.models import JobStatus
+from basic.filejobs.models import JobStatus
 from store.models import Order
 from tests.job_helpers import SKUS, import_outcome, queue_import, wait_for
 from tests.order_files import order_sheet, write_csv

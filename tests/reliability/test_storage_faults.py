@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from basic.models import FileJob
+from basic.filejobs.models import FileJob
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,9 +94,10 @@ def _assert_failed_for_lack_of_space(job_id):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_export_into_a_full_storage_fails_saying_so(admin_user, full_disk, monkeypatch):
-    from basic import jobs
-    from basic.jobs import job_retry, job_run
-    from basic.models import JobDirection
+    from basic.filejobs import dispatch
+    from basic.filejobs.lifecycle import job_retry
+    from basic.filejobs.models import JobDirection
+    from basic.filejobs.runner import job_run
     from tests.basic.test_export import _bulk_orders
 
     _bulk_orders(StoreFactory(code="A001"), 3_000)  # about 90 KB of xlsx: more than the disk
@@ -109,13 +110,13 @@ def test_an_export_into_a_full_storage_fails_saying_so(admin_user, full_disk, mo
 
     job = _assert_failed_for_lack_of_space(job.pk)
     assert not job.result_name and not any(full_disk.rglob("*.xlsx"))
-    monkeypatch.setattr(jobs, "job_enqueue_on_commit", lambda job: None)
+    monkeypatch.setattr(dispatch, "job_enqueue_on_commit", lambda job: None)
     assert job_retry(job=job)  # offered again: it will work once there is space
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_error_report_into_a_full_storage_fails_saying_so(admin_user, full_disk):
-    from basic.jobs import job_run
+    from basic.filejobs.runner import job_run
     from tests.job_helpers import stored_import
     from tests.order_files import write_csv
 
@@ -133,7 +134,7 @@ def test_an_error_report_into_a_full_storage_fails_saying_so(admin_user, full_di
 
 @pytest.mark.django_db(transaction=True)
 def test_parts_of_a_split_import_into_a_full_storage_fail_saying_so(operator, full_disk, settings):
-    from basic.jobs import job_run
+    from basic.filejobs.runner import job_run
     from tests.job_helpers import SKUS, stored_import
     from tests.order_files import order_sheet, write_csv
 
@@ -150,8 +151,8 @@ def test_parts_of_a_split_import_into_a_full_storage_fail_saying_so(operator, fu
 
 @pytest.mark.django_db(transaction=True)
 def test_a_full_scratch_disk_fails_the_export_saying_so(admin_user, full_disk, settings):
-    from basic.jobs import job_run
-    from basic.models import JobDirection
+    from basic.filejobs.models import JobDirection
+    from basic.filejobs.runner import job_run
     from tests.basic.test_export import _bulk_orders
 
     settings.SCRATCH_DIR = full_disk / "scratch"  # where the worker writes before storing

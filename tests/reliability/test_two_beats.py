@@ -24,8 +24,8 @@ import pytest
 from django.core.files import File
 from django.utils import timezone
 
-from basic import uploads
-from basic.models import FileJob, JobStatus
+from basic.filejobs import requests as uploads
+from basic.filejobs.models import FileJob, JobStatus
 from store.models import Order, OrderItem
 from tests.job_helpers import SKUS, wait_for
 from tests.order_files import order_sheet, write_xlsx

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from django.db import connection
 
-from basic.models import JobStatus
+from basic.filejobs.models import JobStatus
 from tests.conftest import running_s3_server, skip_unless_required, wait_for_port
 from tests.factories import PASSWORD
 from tests.job_helpers import SKUS, wait_for

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from basic.jobs import job_run
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.runner import job_run
 from store.models import Order, OrderItem
 from tests.job_helpers import (
     SKUS,

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from basic.models import FileJob, JobStatus
+from basic.filejobs.models import FileJob, JobStatus
 from tests.job_helpers import SKUS, queue_import, wait_for, wait_until, wait_until_processed
 from tests.order_files import HEADER, order_sheet, write_xlsx
 from tests.processes import WorkerProcess

@@ -5,7 +5,7 @@ superusers."""
 import pytest
 from django.test import Client
 
-from basic.models import FileJob
+from basic.filejobs.models import FileJob
 from tests.factories import OrderFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_a_server_error_answers_json(client, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("basic.api.job_list", broken)
+    monkeypatch.setattr("basic.filejobs.api.job_list", broken)
     client.raise_request_exception = False
     assert _error(client.get("/api/jobs/"), 500) == "server_error"
 

@@ -5,7 +5,7 @@ and monitoring with OMS_HEALTHZ_TOKEN."""
 import pytest
 from django.test import Client
 
-from basic.health import summary_cache
+from basic.filejobs.health import summary_cache
 from oms_test.celery import app as celery_app
 from tests.factories import UserFactory
 

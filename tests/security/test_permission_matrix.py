@@ -9,8 +9,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from basic import job_files
-from basic.models import FileJob, JobStatus
+from basic.filejobs import job_files
+from basic.filejobs.models import FileJob, JobStatus
 from tests.factories import OrderFactory, StoreFactory, UserFactory
 
 ROLES = ("anonymous", "user_a", "user_b", "staff", "superuser", "store_admin")

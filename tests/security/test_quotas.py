@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from basic import job_files
-from basic.models import FileJob, JobStatus
-from basic.uploads import RequestRefused, import_job_create
+from basic.filejobs import job_files
+from basic.filejobs.models import FileJob, JobStatus
+from basic.filejobs.requests import RequestRefused, import_job_create
 from tests.factories import StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,9 @@ def test_two_simultaneous_requests_never_both_take_the_last_place(
     settings, operator_factory, monkeypatch
 ):
     settings.MAX_JOBS_PER_HOUR = 1
-    monkeypatch.setattr("basic.uploads.job_enqueue_on_commit", lambda job: None)  # no worker here
+    monkeypatch.setattr(
+        "basic.filejobs.requests.job_enqueue_on_commit", lambda job: None
+    )  # no worker here
     user = operator_factory(StoreFactory(), username="racer")
     start = threading.Barrier(2)
     outcomes = []

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.test import Client
 
-from basic.models import FileJob
+from basic.filejobs.models import FileJob
 from oms_test.celery import app as celery_app
 from tests.factories import StoreFactory
 

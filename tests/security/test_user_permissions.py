@@ -17,9 +17,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from basic import job_files
-from basic.jobs import job_run
-from basic.models import FileJob, JobDirection, JobStatus
+from basic.filejobs import job_files
+from basic.filejobs.models import FileJob, JobDirection, JobStatus
+from basic.filejobs.runner import job_run
 from tests.factories import PASSWORD, StoreFactory, UserFactory
 from user.models import User
 

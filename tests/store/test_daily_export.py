@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from basic.models import JobStatus
+from basic.filejobs.models import JobStatus
 from store.daily_export import daily_store_exports_create
 from tests.basic.test_export import download, rows_of
 from tests.factories import OrderItemFactory, StoreFactory

@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from basic import importer
-from basic.jobs import job_run
-from basic.models import FileJob
+from basic.filejobs.models import FileJob
+from basic.filejobs.pipeline import imports
+from basic.filejobs.runner import job_run
 from store.models import Order, OrderItem
 from tests.factories import OrderFactory, OrderItemFactory
 from tests.job_helpers import SKUS, stored_import
@@ -174,7 +174,7 @@ def _order_line(store: str, number: str, sku: str, quantity: int, price: str) ->
 def test_an_import_gives_each_order_the_totals_of_all_its_lines_across_chunks(
     operator, monkeypatch, settings, tmp_path
 ):
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 1)  # the third line comes in a later chunk
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 1)  # the third line comes in a later chunk
     settings.IMPORT_SPLIT_ROWS = 10**9
     rows = [
         _order_line("A001", "T-1", SKUS[0], 2, "10.00"),

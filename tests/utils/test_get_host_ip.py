@@ -40,7 +40,7 @@ def test_a_preferred_address_wins():
 
 
 def test_oms_host_ip_is_the_address_jobs_report(settings):
-    from basic.host import host_ip
+    from basic.filejobs.host import host_ip
 
     settings.HOST_IP = "10.1.2.3"
     assert host_ip() == "10.1.2.3"

@@ -1,7 +1,8 @@
 from django.core.management.base import CommandError
 from django_crontab.management.commands.crontab import Command as DjangoCrontabCommand
 
-from basic.cron_runner import CronJobFailed, cron_job_run
+from basic.filejobs.cron_runner import cron_job_run
+from basic.filejobs.errors import CronJobFailed
 
 
 class Command(DjangoCrontabCommand):

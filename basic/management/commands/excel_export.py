@@ -4,11 +4,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from basic import job_files
-from basic.exporter import FORMATS
-from basic.exports import export_job_create
+from basic.filejobs import job_files
+from basic.filejobs.pipeline.export import FORMATS
+from basic.filejobs.requests import RequestRefused, export_job_create
 from basic.management.job_commands import report_queued, wait_until_succeeded
-from basic.uploads import RequestRefused
 
 
 def _filter(text: str) -> tuple[str, str]:

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from basic.filejobs.models import ImportMode
+from basic.filejobs.requests import RequestRefused, import_job_create
 from basic.management.job_commands import report_queued, wait_until_succeeded
-from basic.models import ImportMode
-from basic.uploads import RequestRefused, import_job_create
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from basic.sweeper import jobs_sweep
+from basic.filejobs.sweeper import jobs_sweep
 
 
 class Command(BaseCommand):

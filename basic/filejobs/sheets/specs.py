@@ -1,0 +1,262 @@
+"""How a kind of sheet is described: its columns, its natural key, who may use it.
+
+Each app declares its kinds in its ``excel.py``, imported by its ``AppConfig.ready``,
+and registers them here; the engine (``basic.filejobs.pipeline.imports``, ``basic.filejobs.pipeline.export``) works from
+these declarations and never names a kind. A spec's ``write`` is the only kind-specific
+code on the import path.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+
+from basic.filejobs.sheets.cell_types import TEXT, CellType
+from utils.excel_values import normalize_header
+
+SHOWN_VALUE_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kind's sheet.
+
+    ``required`` and ``max_length`` (of text and codes) come from the model field of the
+    same name in the spec's ``field_models`` unless the column says otherwise; a column
+    that names another model's value (a store code on an order) takes its length from
+    ``source``, a (model, field name) pair. Its ``label``, the header in every language
+    but Chinese, is that field's verbose name unless the column names one.
+    """
+
+    key: str  # the English column key: the contract of the file format
+    header: str  # the Chinese header written in templates and exports
+    type: CellType = TEXT
+    required: bool | None = None
+    max_length: int | None = None
+    choices: Any = None  # a TextChoices class
+    source: tuple[Any, str] | None = None  # (model, field name)
+    aliases: tuple[str, ...] = ()
+    minimum: Any = None
+    places: int = 2
+    example: Any = None
+    help: str | Promise = ""
+    label: str | Promise = ""  # translatable (gettext_lazy)
+
+    def converter(self, tz) -> Callable[[Any], Any]:
+        """Reads one cell of this column into its value (``ValueProblem`` if it cannot)."""
+        return self.type.converter(self, tz)
+
+    def formatter(self, tz) -> Callable[[Any], Any]:
+        """Writes one stored value of this column as the import reads it back."""
+        return self.type.formatter(self, tz)
+
+    def shown_header(self) -> str:
+        """The header a user reads: the Chinese ``header`` in zh-hans, else the label."""
+        if translation.get_language() == "zh-hans":
+            return self.header
+        return str(self.label or self.key)
+
+    def labels(self) -> list[str]:
+        """The label in every language of the site."""
+        texts = []
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                texts.append(str(self.label or self.key))
+        return list(dict.fromkeys(texts))
+
+    def other_headers(self) -> list[str]:
+        """What a file may name this column besides its shown header and its key: the
+        Chinese header, the label in every language, the aliases."""
+        names = dict.fromkeys([self.header, *self.labels(), *self.aliases])
+        return [name for name in names if name not in (self.shown_header(), self.key)]
+
+    def header_names(self) -> set[str]:
+        """Every header this column answers to, normalized for matching: its key, Chinese
+        header, label in every language of the site and aliases."""
+        names = {self.key, self.header, *self.labels(), *self.aliases}
+        return {normalize_header(name) for name in names}
+
+    def choice_labels(self) -> list[tuple[str, list[str]]]:
+        """(code, labels) pairs: the label in the active language first (the one an error
+        message names), then the label in every other language and the code itself."""
+        from django.utils import translation
+
+        pairs = []
+        for value, label in self.choices.choices:
+            labels = [str(label)]
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    labels.append(str(label))
+            pairs.append((value, list(dict.fromkeys([*labels, value]))))
+        return pairs
+
+
+@dataclass
+class Row:
+    """One data row of a sheet on its way through validation."""
+
+    number: int  # 1-based row number in the sheet, as the user sees it in Excel
+    cells: list  # the original values, as read
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+    outcome: str = ""  # created | updated | unchanged, once written
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def held_back(self) -> bool:
+        """Rejected only for another line of its order: nothing wrong with the row itself."""
+        return bool(self.problems) and all(p.get("held_back") for p in self.problems)
+
+    def reject(
+        self,
+        column: "Column | None",
+        message: str,
+        value: Any = None,
+        *,
+        reason: str = "",
+        held_back: bool = False,
+    ) -> None:
+        """Record a problem. ``reason`` names its kind without the value ("unknown SKU
+        code"): the error table groups by it; by default it is the message itself."""
+        shown = "" if value is None else str(value)
+        if len(shown) > SHOWN_VALUE_LENGTH:  # the report keeps the whole cell
+            shown = shown[:SHOWN_VALUE_LENGTH] + "…"
+        problem = {
+            "key": column.key if column else "",
+            "header": column.shown_header() if column else "",
+            "value": shown,
+            "message": str(message),
+            "reason": str(reason or message),
+        }
+        if held_back:
+            problem["held_back"] = True
+        self.problems.append(problem)
+
+
+class ImportSpec:
+    """Base of every kind. Subclasses set the class attributes and implement ``write``."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str | Promise]
+    description: ClassVar[str | Promise] = ""
+    model: ClassVar[type[models.Model]]
+    columns: ClassVar[Sequence[Column]]
+    key: ClassVar[Sequence[str]]  # column keys of the natural key
+    import_permissions: ClassVar[Sequence[str]] = ()
+    export_permissions: ClassVar[Sequence[str]] = ()
+    group_by: ClassVar[Sequence[str]] = ()  # rows sharing these values are written together
+    export_paths: ClassVar[dict[str, str]] = {}  # column key → values_list path, if not the key
+    # models whose fields the columns are (default: ``model``), for required and max_length
+    field_models: ClassVar[Sequence[type[models.Model]]] = ()
+
+    def __init__(self):
+        self.columns = tuple(self._bound(column) for column in self.columns)
+        self.columns_by_key = {column.key: column for column in self.columns}
+
+    def _bound(self, column: Column) -> Column:
+        """The column with what its model field says filled in (see ``Column``)."""
+        own = next(
+            (
+                model._meta.get_field(column.key)
+                for model in self.field_models or (self.model,)
+                if _has_field(model, column.key)
+            ),
+            None,
+        )
+        source = column.source
+        model_field = own or (source and source[0]._meta.get_field(source[1]))
+        required = column.required
+        if required is None:
+            required = bool(own and not own.blank and not own.has_default())
+        max_length = column.max_length
+        if max_length is None and model_field and column.type.has_length:
+            max_length = model_field.max_length
+        label = column.label or capfirst(
+            model_field.verbose_name if model_field else column.key.replace("_", " ")
+        )
+        return replace(column, required=required, max_length=max_length, label=label)
+
+    def prepare(self, ctx) -> None:
+        """Called once per job before the first chunk (load caches, check the file)."""
+
+    def validate(self, rows: list[Row], ctx) -> None:
+        """Check what needs the database (references, access); reject rows in place."""
+
+    def write(self, rows: list[Row], ctx) -> None:
+        """Upsert the valid rows (set ``row.outcome``), or only decide outcomes if dry run."""
+        raise NotImplementedError
+
+    def written(self, rows: list[Row], ctx) -> None:
+        """Called in a chunk's transaction with the rows it wrote (or, in a dry run, would
+        have written): remember in ``ctx.memory`` what later chunks depend on."""
+
+    def export_count(self, listed: QuerySet) -> int:
+        """How many rows the export of the listed objects has (one per object here)."""
+        return listed.count()
+
+    def export_values(self, listed: QuerySet, size: int) -> Iterator[list[tuple]]:
+        """Raw column values of the listed objects in batches, by ascending primary key.
+
+        Keyset pagination (pk > last): every batch is one indexed query, so memory stays
+        flat and time linear, on MySQL too.
+        """
+        paths = [self.export_paths.get(column.key, column.key) for column in self.columns]
+        for batch in keyset_batches(listed, size, *paths):
+            yield [values[1:] for values in batch]
+
+    def key_of(self, row: Row) -> tuple:
+        return tuple(row.values.get(key) for key in self.key)
+
+    def group_of(self, row: Row) -> tuple | None:
+        return tuple(row.values.get(key) for key in self.group_by) if self.group_by else None
+
+
+def _has_field(model: type[models.Model], name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+_REGISTRY: dict[str, ImportSpec] = {}
+
+
+def register(spec_class: type[ImportSpec]) -> type[ImportSpec]:
+    _REGISTRY[spec_class.kind] = spec_class()
+    return spec_class
+
+
+def get_spec(kind: str) -> ImportSpec | None:
+    return _REGISTRY.get(kind)
+
+
+def all_specs() -> list[ImportSpec]:
+    """Every kind, registered by its app's ``excel`` module in ``AppConfig.ready``."""
+    return list(_REGISTRY.values())
+
+
+def user_may(user, permissions: Iterable[str]) -> bool:
+    return bool(user.is_active and user.has_perms(list(permissions)))
+
+
+def keyset_batches(queryset: QuerySet, size: int, *fields: str) -> Iterator[list[tuple]]:
+    """``values_list("pk", *fields)`` of ``queryset`` in batches of ``size``, by pk."""
+    ordered = queryset.order_by("pk")
+    last = 0
+    while True:
+        batch = list(ordered.filter(pk__gt=last).values_list("pk", *fields)[:size])
+        if not batch:
+            return
+        last = batch[-1][0]
+        yield batch
