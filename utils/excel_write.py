@@ -244,7 +244,7 @@ class _XlsxBackend(_Backend):
     def __init__(self, path: str, columns: list[ColumnFormat]) -> None:
         super().__init__(path, columns)
         self.book = XlsxStream(path, font_name=XLSX_FONT, font_size=XLSX_FONT_SIZE)
-        self.header = self.book.style(Style(bold=True, fill="C0C0C0", align="center"))
+        self.header = self.book.style(XLSX_HEADER_STYLE)
         self.letters = [column_letters(col) for col in range(len(columns))]
         self.styles: dict[tuple[str, str, bool], int] = {}  # (cell type, kind, marked)
         # the hot path: the style of a text cell of each column, unmarked
@@ -287,6 +287,8 @@ class _XlsxBackend(_Backend):
 
 
 XLSX_FONT, XLSX_FONT_SIZE = "宋体", 9
+# a header cell: bold, centred, on grey, bordered (the import templates' header too)
+XLSX_HEADER_STYLE = Style(bold=True, fill="C0C0C0", align="center")
 
 
 def _xlsx_cell(cell: str, value: Any) -> tuple[str, str]:
