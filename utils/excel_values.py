@@ -317,17 +317,13 @@ def _number_bool(value: Any) -> bool:
     return bool(number)
 
 
-def to_choice(value: Any, *, choices: Sequence[tuple[str, Sequence[str]]]) -> str | None:
-    """The code of the choice whose code or a label matches, compared as headers are.
+def choice_converter(choices: Sequence[tuple[str, Sequence[str]]]) -> Callable[[Any], str | None]:
+    """A converter to the code of the choice whose code or a label matches, compared as
+    headers are; the labels are normalized once, for a column converted row after row.
 
     `choices` is ``[(code, [label, ...]), ...]``; the first matching choice wins.
     Otherwise not_a_choice with ``choices`` = the first label (or code) of each.
     """
-    return choice_converter(choices)(value)
-
-
-def choice_converter(choices: Sequence[tuple[str, Sequence[str]]]) -> Callable[[Any], str | None]:
-    """`to_choice` with the labels normalized once, for a column converted row after row."""
     index: dict[str, str] = {}
     for code, labels in choices:
         for label in (code, *labels):

@@ -244,7 +244,7 @@ class _XlsxBackend(_Backend):
     def __init__(self, path: str, columns: list[ColumnFormat]) -> None:
         super().__init__(path, columns)
         self.book = XlsxStream(path, font_name=XLSX_FONT, font_size=XLSX_FONT_SIZE)
-        self.header = self.book.style(Style(bold=True, fill="C0C0C0", align="center"))
+        self.header = self.book.style(XLSX_HEADER_STYLE)
         self.letters = [column_letters(col) for col in range(len(columns))]
         self.styles: dict[tuple[str, str, bool], int] = {}  # (cell type, kind, marked)
         # the hot path: the style of a text cell of each column, unmarked
@@ -287,6 +287,8 @@ class _XlsxBackend(_Backend):
 
 
 XLSX_FONT, XLSX_FONT_SIZE = "宋体", 9
+# a header cell: bold, centred, on grey, bordered (the import templates' header too)
+XLSX_HEADER_STYLE = Style(bold=True, fill="C0C0C0", align="center")
 
 
 def _xlsx_cell(cell: str, value: Any) -> tuple[str, str]:
@@ -380,8 +382,7 @@ class SheetWriter:
 
     xls continues on a new sheet named "<sheet_name> (2)", "(3)"... with the header
     repeated after every `max_xls_rows` data rows (xlsx likewise after 1,048,575; csv
-    never). `rows_written` counts data rows over all sheets. csv has no styles: there the
-    header is a plain row and `highlight` is ignored.
+    never). csv has no styles: there the header is a plain row and `highlight` is ignored.
 
     The first SAMPLE_ROWS rows are held until the sheet starts: their values size the
     columns (:func:`column_widths`). An xlsx sheet has filter buttons on its header
@@ -400,7 +401,6 @@ class SheetWriter:
         _check_arguments(fmt, columns, max_xls_rows)
         self.columns = list(columns)
         self.sheet_name = sheet_name
-        self.rows_written = 0
         self._limit = {"xls": max_xls_rows, "xlsx": XLSX_MAX_DATA_ROWS}.get(fmt)
         self._backend = _BACKENDS[fmt](os.fspath(path), self.columns)
         self._sheets = 0
@@ -429,7 +429,6 @@ class SheetWriter:
         if len(values) > len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
         padded = [*values, *[None] * (len(self.columns) - len(values))]
-        self.rows_written += 1
         if self._sample is None:
             self._write(padded, frozenset(highlight))
             return

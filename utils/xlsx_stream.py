@@ -17,6 +17,7 @@ import datetime
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import IO
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -83,9 +84,12 @@ class Style:
 
 
 class XlsxStream:
-    """``add_sheet``, then ``write_row`` per row, then ``close``."""
+    """``add_sheet``, then ``write_row`` per row, then ``close``.
 
-    def __init__(self, path: str, *, font_name: str, font_size: int) -> None:
+    `path` is a file name or a binary file open for writing (a ``BytesIO``, say).
+    """
+
+    def __init__(self, path: str | IO[bytes], *, font_name: str, font_size: int) -> None:
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=4)
         self.font = (font_name, font_size)
         self.styles: dict[Style, int] = {Style(border=False): 0}
@@ -106,7 +110,8 @@ class XlsxStream:
     def add_sheet(
         self, title: str, widths: list[float], frozen_rows: int = 1, autofilter: bool = False
     ) -> None:
-        """A new sheet; `autofilter` puts filter buttons on its first row's columns."""
+        """A new sheet: its first `frozen_rows` rows stay in view as it scrolls (0: no
+        frozen pane); `autofilter` puts filter buttons on its first row's columns."""
         self._end_sheet()
         self.titles.append(title)
         self._columns = len(widths) if autofilter else 0
@@ -115,15 +120,19 @@ class XlsxStream:
         self._sheet = self.zip.open(name, "w", force_zip64=True)
         selected = ' tabSelected="1"' if len(self.titles) == 1 else ""
         top = f"A{frozen_rows + 1}"
+        view = (
+            f'<sheetView{selected} workbookViewId="0"><pane ySplit="{frozen_rows}" '
+            f'topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/></sheetView>'
+            if frozen_rows
+            else f'<sheetView{selected} workbookViewId="0"/>'
+        )
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{_stored_width(width)}" customWidth="1"/>'
             for i, width in enumerate(widths, start=1)
         )
         self._buffer.append(
-            f'{_XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>'
-            f'<sheetView{selected} workbookViewId="0"><pane ySplit="{frozen_rows}" '
-            f'topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
-            f'<selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/></sheetView>'
+            f'{_XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>{view}'
             f'</sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
         )
 

@@ -17,7 +17,8 @@ def excel_kinds(context) -> list[dict]:
     kinds = []
     for spec in all_specs():
         may_import = user_may(user, spec.import_permissions)
-        may_export = user_may(user, spec.export_permissions) and spec.model in admin.site._registry
+        listed = admin.site.is_registered(spec.model)  # its admin list is where it exports
+        may_export = user_may(user, spec.export_permissions) and listed
         if not (may_import or may_export):
             continue
         opts = spec.model._meta

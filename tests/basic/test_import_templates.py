@@ -138,6 +138,30 @@ def test_xls_template_has_songti_header_and_explains_columns(admin_client, refer
     assert any(text.startswith("列名以 * 结尾的列为必填") for text in notes_text)
 
 
+def test_xlsx_template_has_a_styled_header_that_stays_in_view(admin_client):
+    sheet, notes = openpyxl.load_workbook(io.BytesIO(template(admin_client, "order"))).worksheets
+    assert sheet.freeze_panes == "A2"  # the header row stays in view
+    assert notes.freeze_panes is None
+    for cell in [*sheet[1], *notes[1]]:
+        assert (cell.font.b, cell.font.name) == (True, "宋体"), cell.coordinate
+        assert cell.fill.fgColor.rgb == "FFC0C0C0", cell.coordinate
+        assert cell.border.left.style == cell.border.bottom.style == "thin", cell.coordinate
+        assert cell.alignment.horizontal == "center", cell.coordinate
+    assert not notes["A2"].font.b and notes["A2"].fill.fill_type is None
+    # "店铺编码 *" is 10 characters wide, and 4 more to type in; the help sheet's are 22
+    assert _widths(sheet)[1] == 14
+    assert list(_widths(notes).values()) == [22] * 7
+
+
+def _widths(sheet) -> dict[int, int]:
+    """Column number → its width in whole characters (Excel adds some padding)."""
+    return {
+        number: int(dimension.width)
+        for dimension in sheet.column_dimensions.values()
+        for number in range(dimension.min, dimension.max + 1)
+    }
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("file_format", ["xlsx", "xls"])
 @pytest.mark.parametrize("kind", ["order", "product", "user"])

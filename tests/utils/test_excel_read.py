@@ -385,7 +385,7 @@ def test_xlsx_row_numbers_and_positions_keep_leading_blank_rows_and_columns(tmp_
     ]
 
 
-def test_xlsx_sheets_in_order_with_index_height_and_hidden(tmp_path):
+def test_xlsx_sheets_in_order_with_index_and_height_a_hidden_one_too(tmp_path):
     def fill(book):
         book.active.title = "Data"
         book.active.append(["a"])
@@ -401,12 +401,12 @@ def test_xlsx_sheets_in_order_with_index_height_and_hidden(tmp_path):
         assert book.format == "xlsx" and book.encoding is None and book.delimiter is None
         sheets = book.sheets()
         assert isinstance(sheets, types.GeneratorType)
-        found = [(s.name, s.index, s.height, s.hidden, list(s.rows)) for s in sheets]
-    # the chart sheet (index 1) has no cells and is skipped
+        found = [(s.name, s.index, s.height, list(s.rows)) for s in sheets]
+    # the chart sheet (index 1) has no cells and is skipped; the hidden one is read
     assert found == [
-        ("Data", 0, 2, False, [(1, ["a"]), (2, ["b"])]),
-        ("Lists", 2, 1, True, [(1, ["x"])]),
-        ("Empty", 3, 1, False, []),  # height as declared: <dimension ref="A1:A1">
+        ("Data", 0, 2, [(1, ["a"]), (2, ["b"])]),
+        ("Lists", 2, 1, [(1, ["x"])]),
+        ("Empty", 3, 1, []),  # height as declared: <dimension ref="A1:A1">
     ]
 
 
@@ -537,11 +537,9 @@ def test_xls_values(tmp_path):
     with open_workbook(path) as book:
         assert book.format == "xls"
         sheets = list(book.sheets())
-        assert [(s.name, s.index, s.height, s.hidden) for s in sheets] == [
-            ("订单", 0, 4, False),
-            ("Hidden", 1, 1, True),
-        ]
+        assert [(s.name, s.index, s.height) for s in sheets] == [("订单", 0, 4), ("Hidden", 1, 1)]
         rows = list(sheets[0].rows)
+        assert list(sheets[1].rows) == [(1, ["h"])]  # a hidden sheet is read like any other
     assert rows == [
         (1, ["  text ", None, 3, 3.5, True, CellError("#DIV/0!")]),
         (

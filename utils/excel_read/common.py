@@ -57,15 +57,13 @@ class Sheet:
 
     `height` is the number of the sheet's last row as known before reading (for xlsx,
     as its ``<dimension>`` declares it, None when it declares more than Excel's last
-    row or nothing): a progress hint, not a promise. `hidden` tells whether the
-    workbook hides the sheet.
+    row or nothing): a progress hint, not a promise.
     """
 
     name: str
     index: int
     rows: Iterator[tuple[int, list]]
     height: int | None = None
-    hidden: bool = False
 
 
 class Workbook:

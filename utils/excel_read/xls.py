@@ -116,8 +116,7 @@ class XlsWorkbook(Workbook):
             sheet = _call(lambda index=index: self._book.sheet_by_index(index))
             check_rows(sheet.name, sheet.nrows, self._max_rows)
             rows = self._track(self._rows(sheet, index))
-            hidden = sheet.visibility != 0
-            yield Sheet(sheet.name, index, rows, height=sheet.nrows, hidden=hidden)
+            yield Sheet(sheet.name, index, rows, height=sheet.nrows)
 
     def _rows(self, sheet: xlrd.sheet.Sheet, index: int) -> Iterator[tuple[int, list]]:
         date1904 = bool(self._book.datemode)

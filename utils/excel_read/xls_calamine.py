@@ -67,9 +67,8 @@ class CalamineXlsWorkbook(Workbook):
                 raise UnreadableFile("corrupt", f"xls sheet {meta.name!r}: {exc!r}") from exc
             height = sheet.end[0] + 1 if sheet.end else 0
             check_rows(meta.name, height, self._max_rows)
-            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
             rows = self._track(_rows(sheet))
-            yield Sheet(meta.name, index, rows, height=height, hidden=hidden)
+            yield Sheet(meta.name, index, rows, height=height)
 
     def _release(self) -> None:
         self._book.close()

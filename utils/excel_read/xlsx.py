@@ -87,7 +87,7 @@ class XlsxWorkbook(Workbook):
                 raise UnreadableFile("corrupt", f"sheet {entry.name!r}: its XML part is missing")
             reader = self._guarded(lambda entry=entry: self._open(entry), entry)
             rows = self._track(self._rows(entry, reader))
-            yield Sheet(entry.name, entry.index, rows, height=reader.height, hidden=entry.hidden)
+            yield Sheet(entry.name, entry.index, rows, height=reader.height)
 
     def _open(self, entry: SheetEntry) -> SheetReader:
         return open_sheet(

@@ -122,7 +122,6 @@ class SheetEntry:
     index: int
     member: str | None
     worksheet: bool
-    hidden: bool
 
 
 def read_workbook(
@@ -163,7 +162,6 @@ def read_workbook(
                     index=len(sheets),
                     member=target or None,
                     worksheet=kind == "worksheet",
-                    hidden=attrs.get("state", "visible") != "visible",
                 )
             )
 

@@ -6,13 +6,13 @@ unchanged imports nothing (the job says the file has no data rows).
 
 import io
 
-import xlsxwriter
 import xlwt
 from django.utils.translation import gettext as _
 
 from basic.filejobs.sheets.specs import Column, ImportSpec
 from utils.excel_config import set_excel_style
-from utils.excel_write import display_width
+from utils.excel_write import XLSX_FONT, XLSX_FONT_SIZE, XLSX_HEADER_STYLE, display_width
+from utils.xlsx_stream import XlsxStream, column_letters, xml_text
 
 REQUIRED_MARK = " *"  # the importer ignores a leading or trailing '*' of a header
 
@@ -72,25 +72,26 @@ def _explanations(spec: ImportSpec) -> list[list[str]]:
     return [*rows, [], *([note] for note in _notes())]
 
 
+def _xlsx_cells(texts: list[str], style: int) -> list[tuple[str, int, str, str]]:
+    """A row of text cells for XlsxStream, an empty text included."""
+    return [
+        (column_letters(position), style, "s", xml_text(str(text)))
+        for position, text in enumerate(texts)
+    ]
+
+
 def _xlsx(spec: ImportSpec) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
-    )
-    head = book.add_format(
-        {"bold": True, "bg_color": "#C0C0C0", "border": 1, "font_name": "宋体", "align": "center"}
-    )
-    sheet = book.add_worksheet(str(spec.label)[:31])
-    for position, column in enumerate(spec.columns):
-        header = _template_header(column)
-        sheet.write_string(0, position, header, head)
-        sheet.set_column(position, position, _width(header))
-    sheet.freeze_panes(1, 0)
-    notes = book.add_worksheet(_("Columns")[:31])
-    for r, row in enumerate(_explanations(spec)):
-        for c, text in enumerate(row):
-            notes.write_string(r, c, str(text), head if r == 0 else None)
-    notes.set_column(0, 6, 22)
+    book = XlsxStream(buffer, font_name=XLSX_FONT, font_size=XLSX_FONT_SIZE)
+    head = book.style(XLSX_HEADER_STYLE)
+    headers = [_template_header(column) for column in spec.columns]
+    book.add_sheet(str(spec.label)[:31], [_width(header) for header in headers])
+    book.write_row(1, _xlsx_cells(headers, head))
+    explanations = _explanations(spec)
+    book.add_sheet(_("Columns")[:31], [22] * len(explanations[0]), frozen_rows=0)
+    for number, row in enumerate(explanations, start=1):
+        if row:
+            book.write_row(number, _xlsx_cells(row, head if number == 1 else 0))
     book.close()
     return buffer.getvalue()
 
