@@ -42,6 +42,7 @@ test: $(VENV)/.dev lint test-sqlite test-mysql
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test-sqlite: $(VENV)/.dev
 	$(PY) -m pytest

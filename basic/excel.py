@@ -3,7 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from basic.filejobs.sheets.cell_types import CHOICE, CODE, DECIMAL, TEXT
-from basic.filejobs.sheets.specs import Column, register
+from basic.filejobs.sheets.columns import Column
+from basic.filejobs.sheets.specs import register
 from basic.filejobs.sheets.upsert import FlatModelSpec
 from basic.models import ActiveStatus, LogisticsCompany, Product, Warehouse
 

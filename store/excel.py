@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 from basic.excel import SKU_CODE
 from basic.filejobs.models import ImportMode
 from basic.filejobs.sheets.cell_types import CHOICE, CODE, DATETIME, DECIMAL, INT, TEXT
+from basic.filejobs.sheets.columns import Column
 from basic.filejobs.sheets.fast_insert import insert_objects, insert_records
-from basic.filejobs.sheets.specs import Column, ImportSpec, Row, keyset_batches, register
+from basic.filejobs.sheets.specs import ImportSpec, Row, keyset_batches, register
 from basic.filejobs.sheets.upsert import FlatModelSpec
 from basic.models import LogisticsCompany, Product, Warehouse
 

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy
 
 from basic.filejobs.models import ImportMode
 from basic.filejobs.sheets.cell_types import BOOL, CODE, LIST, TEXT
-from basic.filejobs.sheets.specs import Column, ImportSpec, Row, keyset_batches, register
+from basic.filejobs.sheets.columns import Column
+from basic.filejobs.sheets.specs import ImportSpec, Row, keyset_batches, register
 from store.selectors import store_not_yours, store_not_yours_reason, visible_stores
 
 from .models import User

@@ -25,8 +25,8 @@ from django.views import csrf, defaults
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 
-from basic.filejobs import job_files
-from basic.filejobs.lifecycle import ACTIVE, job_cancel, job_may_retry, job_retry
+from basic.filejobs import job_files, lifecycle
+from basic.filejobs.lifecycle import ACTIVE, job_may_retry
 from basic.filejobs.models import FileJob, ImportMode, JobDirection, JobStatus
 from basic.filejobs.pipeline.imports import encoding_note
 from basic.filejobs.pipeline.templates import template_build
@@ -365,9 +365,9 @@ def job_detail(request, job_id: int):
 
 @api_view
 @require_POST
-def job_cancel_view(request, job_id: int):
+def job_cancel(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
-    if not job_cancel(job=job):
+    if not lifecycle.job_cancel(job=job):
         raise RequestRefused(409, "not_active", _("Only a queued or running job can be cancelled."))
     job.refresh_from_db()
     return JsonResponse(job_as_dict(job, viewer=request.user))
@@ -375,9 +375,9 @@ def job_cancel_view(request, job_id: int):
 
 @api_view
 @require_POST
-def job_retry_view(request, job_id: int):
+def job_retry(request, job_id: int):
     job = job_get(user=request.user, job_id=job_id)
-    if not job_retry(job=job, language=request.LANGUAGE_CODE):
+    if not lifecycle.job_retry(job=job, language=request.LANGUAGE_CODE):
         if job.retry_cannot_help:
             raise RequestRefused(409, "not_retryable", _refused_note())
         raise RequestRefused(

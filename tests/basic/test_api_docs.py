@@ -41,7 +41,7 @@ def test_every_api_endpoint_is_in_the_doc():
 
 
 def test_every_error_code_the_code_answers_is_in_the_doc():
-    sources = "".join(p.read_text() for p in (BASE_DIR / "basic").glob("*.py"))
+    sources = "".join(p.read_text() for p in (BASE_DIR / "basic").rglob("*.py"))
     codes = set(CODE_CALL.findall(sources))
     assert {"not_found", "too_many_jobs", "not_retryable"} <= codes  # the scan works
     assert sorted(c for c in codes if f"`{c}`" not in API_DOC) == []

@@ -2,7 +2,7 @@
 
 The sweeper is sent by the one ``celery -A oms_test beat`` of the cluster. When a second
 beat is started by mistake, every sweep is sent twice. The sweeper's decisions are
-conditional UPDATEs on the job row (basic/sweeper.py): of two sweeps that see the same
+conditional UPDATEs on the job row (basic/filejobs/sweeper.py): of two sweeps that see the same
 lost job, only one sends it, so the sweeps' own counts add up to one send per job.
 
 To make the sweeps really run at the same time, the beats send for a few seconds before

@@ -20,7 +20,7 @@ from basic.filejobs import job_files, scratch
 from basic.filejobs.claims import Claim
 from basic.filejobs.errors import JobRefused
 from basic.filejobs.models import FileJob, JobStatus
-from basic.filejobs.sheets.specs import ImportSpec, get_spec
+from basic.filejobs.sheets.specs import ExportSpec, get_spec
 from utils.excel_write import ColumnFormat, SheetWriter
 
 BATCH_ROWS = 2000
@@ -29,7 +29,7 @@ FORMATS = ("xlsx", "xls", "csv")
 job_log = logger.bind(concern="file")
 
 
-def listed_queryset(*, spec: ImportSpec, user, filters: dict, ids: list | None = None) -> QuerySet:
+def listed_queryset(*, spec: ExportSpec, user, filters: dict, ids: list | None = None) -> QuerySet:
     """What the kind's admin changelist lists for ``user`` with these query parameters."""
     from django.contrib.admin.options import IncorrectLookupParameters
 
@@ -58,7 +58,7 @@ def _list_request(user, filters: dict) -> HttpRequest:
     return request
 
 
-def export_batches(spec: ImportSpec, listed: QuerySet, tz) -> Iterator[list[list]]:
+def export_batches(spec: ExportSpec, listed: QuerySet, tz) -> Iterator[list[list]]:
     """Rows in column order, ``BATCH_ROWS`` at a time, by ascending primary key."""
     formatters = [column.formatter(tz) for column in spec.columns]
     for batch in spec.export_values(listed, BATCH_ROWS):
@@ -67,7 +67,7 @@ def export_batches(spec: ImportSpec, listed: QuerySet, tz) -> Iterator[list[list
         ]
 
 
-def result_filename(spec: ImportSpec, file_format: str) -> str:
+def result_filename(spec: ExportSpec, file_format: str) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M%S")
     return f"{spec.label}_{stamp}.{file_format}"
 

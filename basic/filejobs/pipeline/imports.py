@@ -26,7 +26,8 @@ from basic.filejobs.models import FileJob, ImportKeys, ImportMode, ImportRowErro
 from basic.filejobs.pipeline.error_report import rejected_rows_recorded
 from basic.filejobs.pipeline.seen_keys import RunMemory
 from basic.filejobs.sheets.cells import problem_message, problem_reason
-from basic.filejobs.sheets.specs import Column, ImportSpec, Row, get_spec
+from basic.filejobs.sheets.columns import Column
+from basic.filejobs.sheets.specs import ImportSpec, Row, get_spec
 from utils import excel_values
 from utils.excel_read import ENCODINGS, Sheet, UnreadableFile
 from utils.excel_values import normalize_header

@@ -9,7 +9,8 @@ import io
 import xlwt
 from django.utils.translation import gettext as _
 
-from basic.filejobs.sheets.specs import Column, ImportSpec
+from basic.filejobs.sheets.columns import Column
+from basic.filejobs.sheets.specs import ImportSpec
 from utils.excel_config import set_excel_style
 from utils.excel_write import XLSX_FONT, XLSX_FONT_SIZE, XLSX_HEADER_STYLE, display_width
 from utils.xlsx_stream import XlsxStream, column_letters, xml_text

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from utils import excel_values as v
 
 if TYPE_CHECKING:
-    from basic.filejobs.sheets.specs import Column
+    from basic.filejobs.sheets.columns import Column
 
 LIST_SEPARATORS = (",", "，", "、", ";", "；")
 

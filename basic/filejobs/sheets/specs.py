@@ -1,101 +1,28 @@
 """How a kind of sheet is described: its columns, its natural key, who may use it.
 
 Each app declares its kinds in its ``excel.py``, imported by its ``AppConfig.ready``,
-and registers them here; the engine (``basic.filejobs.pipeline.imports``, ``basic.filejobs.pipeline.export``) works from
-these declarations and never names a kind. A spec's ``write`` is the only kind-specific
-code on the import path.
+and registers them here; the engine (``pipeline.imports``, ``pipeline.export``) works
+from these declarations and never names a kind. A spec's ``write`` is the only
+kind-specific code on the import path.
+
+``ExportSpec`` is what an export needs of a kind (its columns, its list, who may export
+it); ``ImportSpec`` adds what an import needs (natural key, validation, the write).
+Every kind today is both, so each subclasses ``ImportSpec``.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 
-from basic.filejobs.sheets.cell_types import TEXT, CellType
-from utils.excel_values import normalize_header
+from basic.filejobs.sheets.columns import Column
 
 SHOWN_VALUE_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a kind's sheet.
-
-    ``required`` and ``max_length`` (of text and codes) come from the model field of the
-    same name in the spec's ``field_models`` unless the column says otherwise; a column
-    that names another model's value (a store code on an order) takes its length from
-    ``source``, a (model, field name) pair. Its ``label``, the header in every language
-    but Chinese, is that field's verbose name unless the column names one.
-    """
-
-    key: str  # the English column key: the contract of the file format
-    header: str  # the Chinese header written in templates and exports
-    type: CellType = TEXT
-    required: bool | None = None
-    max_length: int | None = None
-    choices: Any = None  # a TextChoices class
-    source: tuple[Any, str] | None = None  # (model, field name)
-    aliases: tuple[str, ...] = ()
-    minimum: Any = None
-    places: int = 2
-    example: Any = None
-    help: str | Promise = ""
-    label: str | Promise = ""  # translatable (gettext_lazy)
-
-    def converter(self, tz) -> Callable[[Any], Any]:
-        """Reads one cell of this column into its value (``ValueProblem`` if it cannot)."""
-        return self.type.converter(self, tz)
-
-    def formatter(self, tz) -> Callable[[Any], Any]:
-        """Writes one stored value of this column as the import reads it back."""
-        return self.type.formatter(self, tz)
-
-    def shown_header(self) -> str:
-        """The header a user reads: the Chinese ``header`` in zh-hans, else the label."""
-        if translation.get_language() == "zh-hans":
-            return self.header
-        return str(self.label or self.key)
-
-    def labels(self) -> list[str]:
-        """The label in every language of the site."""
-        texts = []
-        for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                texts.append(str(self.label or self.key))
-        return list(dict.fromkeys(texts))
-
-    def other_headers(self) -> list[str]:
-        """What a file may name this column besides its shown header and its key: the
-        Chinese header, the label in every language, the aliases."""
-        names = dict.fromkeys([self.header, *self.labels(), *self.aliases])
-        return [name for name in names if name not in (self.shown_header(), self.key)]
-
-    def header_names(self) -> set[str]:
-        """Every header this column answers to, normalized for matching: its key, Chinese
-        header, label in every language of the site and aliases."""
-        names = {self.key, self.header, *self.labels(), *self.aliases}
-        return {normalize_header(name) for name in names}
-
-    def choice_labels(self) -> list[tuple[str, list[str]]]:
-        """(code, labels) pairs: the label in the active language first (the one an error
-        message names), then the label in every other language and the code itself."""
-        from django.utils import translation
-
-        pairs = []
-        for value, label in self.choices.choices:
-            labels = [str(label)]
-            for language in ("zh-hans", "en"):
-                with translation.override(language):
-                    labels.append(str(label))
-            pairs.append((value, list(dict.fromkeys([*labels, value]))))
-        return pairs
 
 
 @dataclass
@@ -143,18 +70,15 @@ class Row:
         self.problems.append(problem)
 
 
-class ImportSpec:
-    """Base of every kind. Subclasses set the class attributes and implement ``write``."""
+class ExportSpec:
+    """What an export needs of a kind. Subclasses set the class attributes."""
 
     kind: ClassVar[str]
     label: ClassVar[str | Promise]
     description: ClassVar[str | Promise] = ""
     model: ClassVar[type[models.Model]]
     columns: ClassVar[Sequence[Column]]
-    key: ClassVar[Sequence[str]]  # column keys of the natural key
-    import_permissions: ClassVar[Sequence[str]] = ()
     export_permissions: ClassVar[Sequence[str]] = ()
-    group_by: ClassVar[Sequence[str]] = ()  # rows sharing these values are written together
     export_paths: ClassVar[dict[str, str]] = {}  # column key → values_list path, if not the key
     # models whose fields the columns are (default: ``model``), for required and max_length
     field_models: ClassVar[Sequence[type[models.Model]]] = ()
@@ -186,20 +110,6 @@ class ImportSpec:
         )
         return replace(column, required=required, max_length=max_length, label=label)
 
-    def prepare(self, ctx) -> None:
-        """Called once per job before the first chunk (load caches, check the file)."""
-
-    def validate(self, rows: list[Row], ctx) -> None:
-        """Check what needs the database (references, access); reject rows in place."""
-
-    def write(self, rows: list[Row], ctx) -> None:
-        """Upsert the valid rows (set ``row.outcome``), or only decide outcomes if dry run."""
-        raise NotImplementedError
-
-    def written(self, rows: list[Row], ctx) -> None:
-        """Called in a chunk's transaction with the rows it wrote (or, in a dry run, would
-        have written): remember in ``ctx.memory`` what later chunks depend on."""
-
     def export_count(self, listed: QuerySet) -> int:
         """How many rows the export of the listed objects has (one per object here)."""
         return listed.count()
@@ -213,6 +123,28 @@ class ImportSpec:
         paths = [self.export_paths.get(column.key, column.key) for column in self.columns]
         for batch in keyset_batches(listed, size, *paths):
             yield [values[1:] for values in batch]
+
+
+class ImportSpec(ExportSpec):
+    """What an import needs of a kind besides its columns. Subclasses implement ``write``."""
+
+    key: ClassVar[Sequence[str]]  # column keys of the natural key
+    import_permissions: ClassVar[Sequence[str]] = ()
+    group_by: ClassVar[Sequence[str]] = ()  # rows sharing these values are written together
+
+    def prepare(self, ctx) -> None:
+        """Called once per job before the first chunk (load caches, check the file)."""
+
+    def validate(self, rows: list[Row], ctx) -> None:
+        """Check what needs the database (references, access); reject rows in place."""
+
+    def write(self, rows: list[Row], ctx) -> None:
+        """Upsert the valid rows (set ``row.outcome``), or only decide outcomes if dry run."""
+        raise NotImplementedError
+
+    def written(self, rows: list[Row], ctx) -> None:
+        """Called in a chunk's transaction with the rows it wrote (or, in a dry run, would
+        have written): remember in ``ctx.memory`` what later chunks depend on."""
 
     def key_of(self, row: Row) -> tuple:
         return tuple(row.values.get(key) for key in self.key)
