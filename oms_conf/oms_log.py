@@ -50,8 +50,8 @@ def log_path(log_dir: Path, concern: str) -> Path:
 def configure(
     default_concern: str, *, log_dir: Path, level: str = "INFO", retention_days: int = 30
 ) -> None:
-    """Install the sinks once per process (settings.py calls this with OMS_LOG_* values);
-    calling again with another default concern switches it."""
+    """Install the sinks once per process (``configure_django`` with the OMS_LOG_* values
+    of settings.py); calling again with another default concern switches it."""
     global _configured_concern
     if _configured_concern == default_concern:
         return
@@ -77,3 +77,10 @@ def configure(
         std.propagate = False
     logging.getLogger("axes").setLevel(logging.WARNING)  # a line per login is noise
     _configured_concern = default_concern
+
+
+def configure_django(logging_settings: dict) -> None:
+    """Django's LOGGING_CONFIG: the web's sinks, unless this process already chose its own
+    (a Celery worker configures "celery" whichever of the two comes first)."""
+    if _configured_concern is None:
+        configure("web", **logging_settings)

@@ -8,15 +8,12 @@ listed in docs/OPERATIONS.md and passes ``manage.py check --deploy``.
 import os
 import secrets
 import shlex
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from kombu import Queue
-
-from oms_conf import oms_log
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -389,9 +386,9 @@ CELERY_BEAT_SCHEDULE = {
 # django-crontab (per host, through the system crontab) ----------------------------------
 
 CRONJOBS = [
-    ("* * * * *", "basic.filejobs.cron.heartbeat"),
-    ("17 * * * *", "basic.filejobs.cron.expire_job_files"),
-    ("23 3 * * *", "basic.filejobs.cron.expire_logs"),
+    ("* * * * *", "basic.filejobs.cron.cron_heartbeat"),
+    ("17 * * * *", "basic.filejobs.cron.job_files_expire"),
+    ("23 3 * * *", "basic.filejobs.cron.log_files_expire"),
 ]
 CRONTAB_COMMENT = "oms-back-office"
 CRONTAB_LOCK_JOBS = True
@@ -411,10 +408,7 @@ CRONTAB_COMMAND_SUFFIX = f">> {shlex.quote(str(CRON_OUTPUT_LOG))} 2>&1"
 
 # Logging: loguru, configured once (oms_conf/oms_log.py) ---------------------------------
 
-LOGGING_CONFIG = None
-# Django switches the process to TIME_ZONE only after this module has run; the log files
-# are named by date, so switch first, or the first file of a day is named by the
-# machine's zone and the rest by TIME_ZONE.
-os.environ["TZ"] = TIME_ZONE
-time.tzset()
-oms_log.configure("web", log_dir=LOG_DIR, level=LOG_LEVEL, retention_days=LOG_RETENTION_DAYS)
+# django.setup() calls it with LOGGING, after Django has switched the process to TIME_ZONE
+# (the log files are named by date).
+LOGGING_CONFIG = "oms_conf.oms_log.configure_django"
+LOGGING = {"log_dir": LOG_DIR, "level": LOG_LEVEL, "retention_days": LOG_RETENTION_DAYS}

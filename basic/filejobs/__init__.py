@@ -25,7 +25,7 @@ imports only from the layers below its own (pyproject.toml, ``[tool.importlinter
   ``convert_rows`` with each column's ``sheets.cell_types`` converter, then the kind's
   ``validate`` and ``write``, e.g. ``store/excel.py``'s ``OrderSpec``), ``parts``,
   ``export``, ``error_report`` (where the error report is written:
-  ``write_error_report``), ``templates``, ``rejections``, ``seen_keys``.
+  ``error_report_write``), ``templates``, ``rejections``, ``seen_keys``.
 * ``claims`` (a run's token and when a worker counts as dead), ``quotas``,
   ``selectors`` (who sees which jobs), ``job_files`` (every file through the job
   storage), ``faults``, ``health`` (/healthz), ``broker_queues``, ``once_backends``,

@@ -209,7 +209,7 @@ def test_import_export_template_and_cleanup_through_the_bucket(
     settings.UPLOAD_TTL_DAYS, settings.EXPORT_TTL_DAYS = 30, 7
     ten_days_ago = timezone.now() - timedelta(days=10)
     FileJob.objects.filter(pk__in=[imported.pk, exported.pk]).update(finished_at=ten_days_ago)
-    cron.expire_job_files()
+    cron.job_files_expire()
     imported.refresh_from_db()
     exported.refresh_from_db()
     assert (imported.error_report_name, exported.result_name) == ("", "")

@@ -86,7 +86,7 @@ def _dies_at(monkeypatch, point: str, chunk: int) -> None:
     real_process = imports.process_chunk
 
     if point == "report":
-        monkeypatch.setattr(error_report, "write_error_report", _raise_killed)
+        monkeypatch.setattr(error_report, "error_report_write", _raise_killed)
         return
 
     def process(rows, ctx, *args, **kwargs):
@@ -321,7 +321,7 @@ def test_a_split_import_killed_and_swept_equals_one_uninterrupted_task(
         if point == "part":
             _part_dies(patch, 2)
         else:
-            patch.setattr(error_report, "write_error_report", _raise_killed)
+            patch.setattr(error_report, "error_report_write", _raise_killed)
         with pytest.raises(Killed):
             job_run(job_id=job.pk, worker="first")
     long_ago = timezone.now() - timedelta(hours=1)

@@ -32,7 +32,7 @@ def _report_headers() -> set[str]:
     return headers
 
 
-def write_error_report(job: FileJob, spec) -> str:
+def error_report_write(job: FileJob, spec) -> str:
     """Write the report of ``job`` to the job storage; returns its storage name."""
     fmt = "xls" if job.file_format == "xls" else "xlsx"
     header = list(job.options.get("header") or [])
@@ -64,7 +64,7 @@ def rejected_rows_recorded(job: FileJob) -> tuple[str, dict]:
     none) and the job's options with the counts per reason the job page shows."""
     if not job.failed:
         return "", job.options
-    name = write_error_report(job, get_spec(job.kind))
+    name = error_report_write(job, get_spec(job.kind))
     return name, {**job.options, "reasons": reason_counts(job)}
 
 

@@ -37,7 +37,7 @@ def import_run(job: FileJob, claim: Claim) -> bool:
             header.rest = watched_rows(header.rest, claim)
             _remember_header(job, claim, header, book)
             if parts.should_split(job, header):
-                return parts.split_import(job, claim, header)
+                return parts.import_split(job, claim, header)
             imports.import_rows(job, claim, header)
     except UnreadableFile as exc:
         raise JobRefused(unreadable_message(exc)) from exc

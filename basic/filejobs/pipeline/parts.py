@@ -248,7 +248,7 @@ def _payload_name(job_id: int, number: int) -> str:
     return f"{payload_folder(job_id)}/{number}.jsonl.gz"
 
 
-def split_import(job: FileJob, claim: Claim, header: Header) -> bool:
+def import_split(job: FileJob, claim: Claim, header: Header) -> bool:
     """Read the rest of the sheet once into part files and record the parts: True when
     they are to be sent. A sheet with no row to import ends the job at once (False).
 
