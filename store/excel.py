@@ -11,7 +11,13 @@ from basic.filejobs.models import ImportMode
 from basic.filejobs.sheets.cell_types import CHOICE, CODE, DATETIME, DECIMAL, INT, TEXT
 from basic.filejobs.sheets.columns import Column
 from basic.filejobs.sheets.fast_insert import insert_objects, insert_records
-from basic.filejobs.sheets.specs import ImportSpec, Row, keyset_batches, register
+from basic.filejobs.sheets.specs import (
+    ImportSpec,
+    Row,
+    keyset_batches,
+    list_of_values,
+    register,
+)
 from basic.filejobs.sheets.upsert import FlatModelSpec
 from basic.models import LogisticsCompany, Product, Warehouse
 
@@ -279,6 +285,12 @@ class OrderSpec(ImportSpec):
             yield list(lines.order_by("order_id", "pk").values_list(*paths))
 
     # Validation ---------------------------------------------------------------------------
+
+    def offered_values(self, column: Column, user) -> list[str] | None:
+        """A template lists the user's own stores: the others' would be refused."""
+        if column.key == "store_code":
+            return list_of_values(visible_stores(user=user), "code")
+        return super().offered_values(column, user)
 
     def validate(self, rows: list[Row], ctx) -> None:
         cache = ctx.cache

@@ -74,6 +74,42 @@ def serial(value: datetime.date) -> str:
 
 
 @dataclass(frozen=True)
+class Validation:
+    """What Excel checks and says when a user types in the cells `ref` (``A2:A1048576``).
+
+    `values_ref` is a range holding the allowed values (``'Lists'!$A$1:$A$9``): a cell
+    may then only hold one of them, picked from a drop-down list. `prompt` is shown
+    while a cell is selected; Excel cuts a title at 32 characters, a text at 255.
+    """
+
+    ref: str
+    values_ref: str = ""
+    prompt_title: str = ""
+    prompt: str = ""
+    error: str = ""
+
+    def xml(self) -> str:
+        kind = ' type="list"' if self.values_ref else ""
+        shown = (
+            f' showInputMessage="1" promptTitle="{_attribute(self.prompt_title[:32])}"'
+            f' prompt="{_attribute(self.prompt[:255])}"'
+            if self.prompt
+            else ""
+        )
+        error = (
+            f' showErrorMessage="1" errorTitle="{_attribute(self.prompt_title[:32])}"'
+            f' error="{_attribute(self.error[:255])}"'
+            if self.values_ref
+            else ""
+        )
+        formula = f"<formula1>{xml_text(self.values_ref)}</formula1>" if self.values_ref else ""
+        return (
+            f'<dataValidation{kind} allowBlank="1"{shown}{error} sqref="{self.ref}">'
+            f"{formula}</dataValidation>"
+        )
+
+
+@dataclass(frozen=True)
 class Style:
     number_format: str = "General"
     align: str = ""
@@ -95,6 +131,8 @@ class XlsxStream:
         self.styles: dict[Style, int] = {Style(border=False): 0}
         self.titles: list[str] = []
         self.filters: dict[int, str] = {}  # sheet index → its autofilter's range
+        self.hidden: set[int] = set()  # indexes of the sheets a user does not see
+        self._validations: list[Validation] = []  # of the current sheet
         self._sheet = None
         self._buffer: list[str] = []
         self._columns = 0  # of the current sheet, when it has an autofilter
@@ -108,11 +146,19 @@ class XlsxStream:
         return index
 
     def add_sheet(
-        self, title: str, widths: list[float], frozen_rows: int = 1, autofilter: bool = False
+        self,
+        title: str,
+        widths: list[float],
+        frozen_rows: int = 1,
+        autofilter: bool = False,
+        hidden: bool = False,
     ) -> None:
         """A new sheet: its first `frozen_rows` rows stay in view as it scrolls (0: no
-        frozen pane); `autofilter` puts filter buttons on its first row's columns."""
+        frozen pane); `autofilter` puts filter buttons on its first row's columns;
+        `hidden` keeps its tab out of sight (what other sheets' validations refer to)."""
         self._end_sheet()
+        if hidden:
+            self.hidden.add(len(self.titles))
         self.titles.append(title)
         self._columns = len(widths) if autofilter else 0
         self._last_row = 1
@@ -160,6 +206,10 @@ class XlsxStream:
         if len(self._buffer) >= _FLUSH_ROWS:
             self._flush()
 
+    def validate(self, validation: Validation) -> None:
+        """Check the current sheet's cells `validation.ref` as it says."""
+        self._validations.append(validation)
+
     def _flush(self) -> None:
         if self._buffer and self._sheet is not None:
             self._sheet.write("".join(self._buffer).encode())
@@ -173,6 +223,12 @@ class XlsxStream:
             ref = f"A1:{column_letters(self._columns - 1)}{self._last_row}"
             self.filters[len(self.titles) - 1] = ref
             self._buffer.append(f'<autoFilter ref="{ref}"/>')
+        if self._validations:
+            self._buffer.append(
+                f'<dataValidations count="{len(self._validations)}">'
+                f"{''.join(v.xml() for v in self._validations)}</dataValidations>"
+            )
+            self._validations = []
         self._buffer.append(
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
             'header="0.3" footer="0.3"/></worksheet>'
@@ -184,8 +240,10 @@ class XlsxStream:
     def close(self) -> None:
         self._end_sheet()
         count = len(self.titles)
+        hidden = ' state="hidden"'
         sheets = "".join(
-            f'<sheet name="{_attribute(title)}" sheetId="{i}" r:id="rId{i}"/>'
+            f'<sheet name="{_attribute(title)}" sheetId="{i}"'
+            f'{hidden if i - 1 in self.hidden else ""} r:id="rId{i}"/>'
             for i, title in enumerate(self.titles, start=1)
         )
         # Excel names each autofilter's range so (and writes the name back if missing)
@@ -298,6 +356,11 @@ def _font_xml(name: str, size: int, bold: bool, color: str) -> str:
         f'<font>{"<b/>" if bold else ""}<sz val="{size}"/>{colour}'
         f'<name val="{_attribute(name)}"/><family val="2"/><charset val="134"/></font>'
     )
+
+
+def sheet_range(title: str, ref: str) -> str:
+    """``'Lists'!$A$1:$A$9``: the absolute range `ref` of sheet `title`, for a formula."""
+    return f"{_quoted(title)}!{_absolute(ref)}"
 
 
 def _quoted(title: str) -> str:

@@ -424,7 +424,7 @@ def job_result(request, job_id: int):
 @require_GET
 def template_download(request, kind: str, file_format: str):
     spec = check_kind(user=request.user, kind=kind, action="import")
-    content = template_build(spec=spec, file_format=file_format)
+    content = template_build(spec=spec, file_format=file_format, user=request.user)
     # Translators: the end of a template's file name: 订单_模板.xlsx
     ending = _("template")
     filename = f"{spec.label}_{ending}.{file_format}"

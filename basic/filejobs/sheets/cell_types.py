@@ -33,6 +33,7 @@ class CellType:
     label: str  # gettext_noop: translated when a template is built, in the user's language
     writer_kind = "text"  # the kind of cell utils.excel_write makes of the values
     has_length = False  # limited by its model field's max_length
+    several = False  # one value per cell (a List holds several)
 
     def converter(self, column: "Column", tz: tzinfo) -> Callable[[Any], Any]:
         """One function per column and job, called for every cell of the column."""
@@ -41,6 +42,11 @@ class CellType:
     def formatter(self, column: "Column", tz: tzinfo) -> Callable[[Any], Any]:
         """A stored value as the export writes it (and the import reads it back)."""
         return _same
+
+    def offered(self, column: "Column") -> list[str] | None:
+        """Every value a template offers in a drop-down list, in the user's language; None
+        when the type itself does not limit what a cell holds."""
+        return None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -104,6 +110,9 @@ class Bool(CellType):
         yes, no = _("Yes"), _("No")
         return lambda value: None if value is None else (yes if value else no)
 
+    def offered(self, column):
+        return [_("Yes"), _("No")]
+
 
 class Choice(CellType):
     """One of the column's ``choices`` (a TextChoices), by its label in any language or code."""
@@ -117,9 +126,13 @@ class Choice(CellType):
         labels = {value: str(label) for value, label in column.choices.choices}
         return lambda value: labels.get(value, value)
 
+    def offered(self, column):
+        return [labels[0] for _code, labels in column.choice_labels()]
+
 
 class List(CellType):
     name, label = "list", gettext_noop("List separated by , ， 、 or ;")
+    several = True  # a cell names several values: no drop-down list offers them
 
     def converter(self, column, tz):
         return split_list

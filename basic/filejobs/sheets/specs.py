@@ -23,6 +23,9 @@ from django.utils.text import capfirst
 from basic.filejobs.sheets.columns import Column
 
 SHOWN_VALUE_LENGTH = 200
+# A template's drop-down list holds every value the import accepts, or is left out: beyond
+# this many values it would be too long to pick from (and to write into every template).
+OFFERED_VALUES_MAX = 2000
 
 
 @dataclass
@@ -132,6 +135,16 @@ class ImportSpec(ExportSpec):
     import_permissions: ClassVar[Sequence[str]] = ()
     group_by: ClassVar[Sequence[str]] = ()  # rows sharing these values are written together
 
+    def offered_values(self, column: Column, user) -> list[str] | None:
+        """What a template offers ``user`` in ``column``'s drop-down list: every value the
+        import accepts there (the type's own, or the codes of the model the column names),
+        or None for no list. A kind whose references depend on the user overrides it."""
+        values = column.type.offered(column)
+        if values is None and column.source and not column.type.several:
+            model, name = column.source
+            values = list_of_values(model.objects.all(), name)
+        return values
+
     def prepare(self, ctx) -> None:
         """Called once per job before the first chunk (load caches, check the file)."""
 
@@ -176,6 +189,13 @@ def get_spec(kind: str) -> ImportSpec | None:
 def all_specs() -> list[ImportSpec]:
     """Every kind, registered by its app's ``excel`` module in ``AppConfig.ready``."""
     return list(_REGISTRY.values())
+
+
+def list_of_values(queryset: QuerySet, name: str) -> list[str] | None:
+    """The distinct non-empty values of field ``name``, ordered; None past OFFERED_VALUES_MAX."""
+    values = queryset.exclude(**{name: ""}).order_by(name).values_list(name, flat=True)
+    values = list(dict.fromkeys(values[: OFFERED_VALUES_MAX + 1]))
+    return values if len(values) <= OFFERED_VALUES_MAX else None
 
 
 def user_may(user, permissions: Iterable[str]) -> bool:
