@@ -30,7 +30,14 @@ from basic.filejobs.lifecycle import ACTIVE, job_may_retry
 from basic.filejobs.models import FileJob, ImportMode, JobDirection, JobStatus
 from basic.filejobs.pipeline.imports import encoding_note
 from basic.filejobs.pipeline.templates import template_build
-from basic.filejobs.requests import RequestRefused, check_kind, export_job_create, import_job_create
+from basic.filejobs.requests import (
+    RequestRefused,
+    check_kind,
+    export_job_create,
+    import_commit_create,
+    import_committable,
+    import_job_create,
+)
 from basic.filejobs.selectors import job_get, job_list
 from basic.filejobs.sheets.specs import get_spec
 
@@ -170,6 +177,10 @@ def _job_additions(job: FileJob, url) -> dict:
         "page_url": reverse("job-page", args=[job.pk]),
         "cancel_url": url("api-job-cancel") if job.status in ACTIVE else None,
         "retry_url": url("api-job-retry") if job_may_retry(job) else None,
+        # a preview (validate-only import): where to import its rows for real, once
+        "commit_url": url("api-job-commit") if import_committable(job) else None,
+        "preview_of": (job.options.get("preview") or {}).get("job"),
+        "committed_as": job.options.get("committed_as"),
     }
 
 
@@ -384,6 +395,20 @@ def job_retry(request, job_id: int):
             409, "not_retryable", _("Only a failed job whose file is still kept can be retried.")
         )
     job.refresh_from_db()
+    return JsonResponse(job_as_dict(job, viewer=request.user), status=202)
+
+
+@api_view
+@require_POST
+def job_commit(request, job_id: int):
+    """Import a preview's rows for real: 202 and the new job."""
+    preview = job_get(user=request.user, job_id=job_id)
+    job = import_commit_create(
+        user=request.user,
+        preview=preview,
+        mode=request.POST.get("mode", ""),
+        language=request.LANGUAGE_CODE,
+    )
     return JsonResponse(job_as_dict(job, viewer=request.user), status=202)
 
 

@@ -24,8 +24,9 @@ from basic.filejobs import job_files
 from basic.filejobs.dispatch import job_enqueue_on_commit
 from basic.filejobs.errors import JobRefused, RequestRefused
 from basic.filejobs.lifecycle import ACTIVE
-from basic.filejobs.models import FileJob, ImportMode, JobDirection
+from basic.filejobs.models import FileJob, ImportMode, JobDirection, JobStatus
 from basic.filejobs.pipeline.export import FORMATS, listed_queryset, too_many_for_xls
+from basic.filejobs.pipeline.imports import previewed_counts
 from basic.filejobs.quotas import owner_lock, quota_check
 from basic.filejobs.sheets.specs import get_spec, user_may
 from utils.excel_read import ENCODINGS, UnreadableFile, chosen_encoding, detect_format
@@ -169,6 +170,70 @@ def import_job_create(
         job_files.delete(stored)
         raise
     return job, True
+
+
+COMMIT_MODES = (ImportMode.CREATE_OR_UPDATE, ImportMode.CREATE_ONLY)
+
+
+def import_committable(job: FileJob) -> bool:
+    """A preview (a validate-only import that ended) whose upload is still kept."""
+    return (
+        job.direction == JobDirection.IMPORT
+        and job.mode == ImportMode.VALIDATE_ONLY
+        and job.status == JobStatus.SUCCEEDED
+        and bool(job.upload_name)
+        and bool(job.processed)
+    )
+
+
+def import_commit_create(
+    *, user, preview: FileJob, mode: str = "", language: str = "zh-hans", quota: bool = True
+) -> FileJob:
+    """Import the rows of a preview for real, as a new job of its owner: the preview's
+    stored upload moves to the new job (no second upload, one file kept), which compares
+    its counts with the preview's when it ends. A preview is imported once."""
+    check_kind(user=user, kind=preview.kind, action="import")
+    mode = mode or ImportMode.CREATE_OR_UPDATE
+    if mode not in COMMIT_MODES:
+        raise RequestRefused(400, "bad_mode", _("Unknown mode “%(mode)s”.") % {"mode": mode})
+    not_committable = RequestRefused(
+        409,
+        "not_committable",
+        _("Only a finished validation whose file is still kept can be imported, once."),
+    )
+    if not import_committable(preview):
+        raise not_committable
+    owner = preview.owner
+    with transaction.atomic():
+        if quota:
+            owner_lock(owner)
+            quota_check(user=owner)
+        moved = FileJob.objects.filter(
+            pk=preview.pk, upload_name=preview.upload_name, status=JobStatus.SUCCEEDED
+        ).update(upload_name="")
+        if not moved:  # committed meanwhile by another request
+            raise not_committable
+        options = {"preview": {"job": preview.pk, "counts": previewed_counts(preview)}}
+        if encoding := preview.options.get("encoding"):
+            options["encoding"] = encoding
+        job = FileJob.objects.create(
+            kind=preview.kind,
+            direction=JobDirection.IMPORT,
+            mode=mode,
+            file_format=preview.file_format,
+            owner=owner,
+            language=language,
+            original_name=preview.original_name,
+            upload_name=preview.upload_name,
+            fingerprint=preview.fingerprint,
+            upload_size=preview.upload_size,
+            options=options,
+        )
+        FileJob.objects.filter(pk=preview.pk).update(
+            options={**preview.options, "committed_as": job.pk}
+        )
+        job_enqueue_on_commit(job)
+    return job
 
 
 # Exports --------------------------------------------------------------------------------

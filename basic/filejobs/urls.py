@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/jobs/<int:job_id>/", api.job_detail, name="api-job-detail"),
     path("api/jobs/<int:job_id>/cancel", api.job_cancel, name="api-job-cancel"),
     path("api/jobs/<int:job_id>/retry", api.job_retry, name="api-job-retry"),
+    path("api/jobs/<int:job_id>/commit", api.job_commit, name="api-job-commit"),
     path("api/jobs/<int:job_id>/error-report", api.job_error_report, name="api-job-error-report"),
     path("api/jobs/<int:job_id>/result", api.job_result, name="api-job-result"),
     re_path(

@@ -490,7 +490,30 @@ def _summary(job: FileJob) -> str:
         ) % {"held": job.held_back}
     if note := wide_header_note(job.options.get("header_cells_found", 0)):
         text = f"{text} {note}"
+    if note := _preview_note(job):
+        text = f"{text} {note}"
     return text
+
+
+PREVIEWED = ("created", "updated", "unchanged", "failed")
+
+
+def previewed_counts(job: FileJob) -> dict[str, int]:
+    """The counts a preview (a validate-only import) ended with, as its commit compares."""
+    return {name: getattr(job, name) for name in PREVIEWED}
+
+
+def _preview_note(job: FileJob) -> str:
+    """For the import of a preview: whether it did what the preview said it would."""
+    preview = job.options.get("preview")
+    if not preview:
+        return ""
+    if previewed_counts(job) == preview["counts"]:
+        return _("As previewed in job #%(job)s.") % {"job": preview["job"]}
+    return _(
+        "The data changed since the preview (job #%(job)s), which expected %(created)s "
+        "created, %(updated)s updated, %(unchanged)s unchanged, %(failed)s rejected."
+    ) % {"job": preview["job"], **preview["counts"]}
 
 
 def import_context(job: FileJob, claim: Claim, present: Iterable[str]) -> ImportContext:

@@ -1,4 +1,5 @@
-// Job page: live progress while the job is queued or running, cancel and retry, no reloads.
+// Job page: live progress while the job is queued or running, cancel and retry, no reloads;
+// a finished preview's rows imported for real (the page then shows the new job).
 (function () {
   "use strict";
   var root = document.querySelector(".oms-job");
@@ -60,6 +61,13 @@
     if (!button || !button.dataset.url) { return; }
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) { return; }
     button.disabled = true;
+    if (button.dataset.action === "commit") {
+      var mode = new URLSearchParams({ mode: root.querySelector("[data-commit-mode]").value });
+      J.api(button.dataset.url, "POST", mode)
+        .then(function (job) { window.location.assign(job.page_url); })
+        .catch(function (error) { showError(error.message); button.disabled = false; });
+      return;
+    }
     request(button.dataset.url, "POST")
       .catch(function (error) { showError(error.message); schedule(); })
       .then(function () { button.disabled = false; });

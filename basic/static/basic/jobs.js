@@ -26,9 +26,10 @@
   }
 
   // Resolves with the JSON answer; rejects with an Error the user can read (.network when offline).
-  function api(url, method) {
+  function api(url, method, form) {
     var init = { method: method || "GET", credentials: "same-origin", headers: { Accept: "application/json" } };
     if (init.method !== "GET") { init.headers["X-CSRFToken"] = csrfToken(); }
+    if (form) { init.body = form; }  // URLSearchParams: sent as a form, as Django reads POST
     return fetch(url, init).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         if (response.ok && body) { return body; }
