@@ -79,4 +79,10 @@ class LogisticsCompany(TimestampedModel):
 
 
 # The file-job engine's models are this app's too (app label "basic", same tables).
-from basic.filejobs.models import FileJob, ImportKeys, ImportPart, ImportRowError  # noqa: E402, F401
+from basic.filejobs.models import (  # noqa: E402, F401
+    FileJob,
+    ImportKeys,
+    ImportPart,
+    ImportRowError,
+    ImportSample,
+)

@@ -126,10 +126,12 @@ ORDER_FIELDS = (
     "status", "buyer_name", "buyer_phone", "province", "city", "district", "address",
     "freight", "ordered_at", "paid_at", "tracking_no", "remark",
 )  # fmt: skip
+LINES = "lines"  # a change of an order's lines, as a preview names it (count before, after)
 REFERENCES = {
     "warehouse_code": ("warehouse_id", Warehouse),
     "logistics_code": ("logistics_id", LogisticsCompany),
 }
+REFERENCE_KEYS = {field: key for key, (field, _model) in REFERENCES.items()}
 
 
 @register
@@ -286,6 +288,9 @@ class OrderSpec(ImportSpec):
 
     # Validation ---------------------------------------------------------------------------
 
+    def change_label(self, key: str) -> str:
+        return _("Order lines") if key == LINES else super().change_label(key)
+
     def offered_values(self, column: Column, user) -> list[str] | None:
         """A template lists the user's own stores: the others' would be refused."""
         if column.key == "store_code":
@@ -436,11 +441,17 @@ class OrderSpec(ImportSpec):
             elif appending:
                 outcome = "updated"
             else:
-                fields_changed = any(
-                    getattr(order, name) != value for name, value in values.items()
-                )
+                changes = {
+                    REFERENCE_KEYS.get(name, name): (getattr(order, name), value)
+                    for name, value in values.items()
+                    if getattr(order, name) != value
+                }
                 lines_changed = sorted(lines) != existing_lines.get(order.pk, [])
-                if not fields_changed and not lines_changed:
+                if lines_changed:
+                    changes[LINES] = (len(existing_lines.get(order.pk, ())), len(lines))
+                for row in group:
+                    row.changes = changes
+                if not changes:
                     outcome = "unchanged"
                 else:
                     outcome = "updated"
@@ -454,9 +465,20 @@ class OrderSpec(ImportSpec):
                 row.outcome = outcome
             if outcome != "unchanged":
                 new_lines.append((order, lines, appending))
+        self._codes_in_changes(rows)
         if ctx.dry_run:
             return
         self._save(new_orders, changed_orders, replaced_ids, new_lines)
+
+    def _codes_in_changes(self, rows: list[Row]) -> None:
+        """A changed warehouse or carrier is named by its code, as the file names it."""
+        for key, (_field, model) in REFERENCES.items():
+            ids = {row.changes[key][0] for row in rows if key in row.changes} - {None}
+            codes = dict(model.objects.filter(pk__in=ids).values_list("pk", "code"))
+            for row in rows:
+                if key in row.changes:
+                    old, _new = row.changes[key]
+                    row.changes[key] = (codes.get(old, old), row.values.get(key))
 
     def _existing_orders(self, groups) -> dict[tuple, Order]:
         store_ids = {key[0] for key in groups}

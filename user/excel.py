@@ -176,10 +176,22 @@ class UserSpec(ImportSpec):
             stores = groups = None
             if "store_codes" in present:
                 stores = {ctx.cache["stores"][code] for code in row.values.get("store_codes") or []}
-                changed |= not created and stores != {s.pk for s in user.stores.all()}
+                before = {s.pk: s.code for s in user.stores.all()} if not created else {}
+                if not created and stores != set(before):
+                    changed = True
+                    row.changes["store_codes"] = (
+                        sorted(before.values()),
+                        sorted(row.values.get("store_codes") or []),
+                    )
             if "groups" in present:
                 groups = {ctx.cache["groups"][name] for name in row.values.get("groups") or []}
-                changed |= not created and groups != {g.pk for g in user.groups.all()}
+                before = {g.pk: g.name for g in user.groups.all()} if not created else {}
+                if not created and groups != set(before):
+                    changed = True
+                    row.changes["groups"] = (
+                        sorted(before.values()),
+                        sorted(row.values.get("groups") or []),
+                    )
             row.outcome = "created" if created else ("updated" if changed else "unchanged")
             if changed:
                 plans.append((user, created, stores, groups))
@@ -203,6 +215,8 @@ class UserSpec(ImportSpec):
             if value is None:
                 value = True if name == "is_active" else ""
             if getattr(user, name) != value:
+                if user.pk is not None:
+                    row.changes[name] = (getattr(user, name), value)
                 setattr(user, name, value)
                 changed = True
         return changed

@@ -29,6 +29,7 @@ from basic.filejobs import job_files, lifecycle
 from basic.filejobs.lifecycle import ACTIVE, job_may_retry
 from basic.filejobs.models import FileJob, ImportMode, JobDirection, JobStatus
 from basic.filejobs.pipeline.imports import encoding_note
+from basic.filejobs.pipeline.samples import preview_rows
 from basic.filejobs.pipeline.templates import template_build
 from basic.filejobs.requests import (
     RequestRefused,
@@ -371,7 +372,10 @@ def jobs(request):
 @api_view
 @require_GET
 def job_detail(request, job_id: int):
-    return JsonResponse(job_as_dict(job_get(user=request.user, job_id=job_id), viewer=request.user))
+    job = job_get(user=request.user, job_id=job_id)
+    return JsonResponse(
+        {**job_as_dict(job, viewer=request.user), "preview_rows": preview_rows(job)}
+    )
 
 
 @api_view

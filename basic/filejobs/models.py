@@ -146,6 +146,31 @@ class ImportRowError(models.Model):
         return f"job {self.job_id} row {self.row_number}"
 
 
+class ImportSample(models.Model):
+    """One of the first rows of each outcome of a validation (a preview): which row, its
+    key, and for a row that would update, what would change (column, stored, new).
+
+    Written in the chunk's transaction, at most ``SAMPLES_PER_OUTCOME`` per outcome.
+    """
+
+    SAMPLES_PER_OUTCOME = 10
+
+    job = models.ForeignKey(FileJob, on_delete=models.CASCADE, related_name="samples")
+    outcome = models.CharField(_("outcome"), max_length=16)
+    row_number = models.PositiveIntegerField(_("row"))
+    key = models.CharField(_("key"), max_length=255)
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        verbose_name = _("previewed row")
+        verbose_name_plural = _("previewed rows")
+        ordering = ["job_id", "row_number"]
+        indexes = [models.Index(fields=["job", "outcome", "row_number"], name="importsample_job")]
+
+    def __str__(self):
+        return f"job {self.job_id} row {self.row_number} {self.outcome}"
+
+
 class PartStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     RUNNING = "running", _("Running")

@@ -17,6 +17,7 @@ from basic.filejobs.api import PAGE_SIZE, job_as_dict
 from basic.filejobs.health import health_report, health_summary, may_see_detail
 from basic.filejobs.models import ImportMode, JobDirection, JobStatus
 from basic.filejobs.pipeline.rejections import rejection_groups
+from basic.filejobs.pipeline.samples import preview_rows
 from basic.filejobs.requests import RequestRefused, export_job_create
 from basic.filejobs.selectors import job_get, job_list
 from basic.filejobs.sheets.specs import all_specs, get_spec, user_may
@@ -101,15 +102,17 @@ def job_page(request, job_id: int):
         "job": shown,
         "rejections": rejection_groups(job),
         "errors_url": reverse("job-errors", args=[job.pk]),
+        "preview_rows": preview_rows(job),
     }
     return render(request, "basic/job.html", context)
 
 
 @require_GET
 def job_errors(request, job_id: int):
-    """The error table alone, for the job page to show when a running import ends."""
+    """The error table (and a preview's rows) alone, for the job page to show when a
+    running import ends."""
     job = job_get(user=request.user, job_id=job_id)
-    context = {"rejections": rejection_groups(job), "job": job}
+    context = {"rejections": rejection_groups(job), "job": job, "preview_rows": preview_rows(job)}
     return render(request, "basic/_job_errors.html", context)
 
 

@@ -29,6 +29,7 @@ def test_a_preview_is_imported_from_its_page(open_browser, operator, tmp_path, m
     log_in(page, operator)
 
     page.goto(f"/jobs/{preview.pk}/")
+    assert page.get_by_role("heading", name="What the import would do").is_visible()
     page.select_option("[data-commit-mode]", ImportMode.CREATE_ONLY)
     page.get_by_role("button", name="Import these rows now").click()
 
@@ -44,4 +45,22 @@ def test_a_preview_is_imported_from_its_page(open_browser, operator, tmp_path, m
     page.goto(f"/jobs/{preview.pk}/")
     assert page.get_by_text(f"Imported for real as job #{job.pk}.").is_visible()
     assert not page.get_by_role("button", name="Import these rows now").is_visible()
+    assert page.js_errors == []
+
+
+def test_a_preview_ending_while_its_page_is_open_shows_its_rows(open_browser, operator, tmp_path):
+    sheet = order_sheet(50, stores=["A001"], skus=SKUS)
+    path = write_xlsx(tmp_path / "orders.xlsx", sheet.rows)
+    preview = stored_import(operator, path, mode=ImportMode.VALIDATE_ONLY)
+    page = open_browser("en")
+    log_in(page, operator)
+    page.goto(f"/jobs/{preview.pk}/")
+    assert not page.get_by_role("heading", name="What the import would do").is_visible()
+
+    job_run(job_id=preview.pk, worker="test")
+
+    page.get_by_role("heading", name="Would be created").wait_for()
+    first = page.locator("[data-outcome=created] tbody tr").first
+    assert first.locator("td").first.inner_text() == "2"  # the sheet's first data row
+    assert page.get_by_role("button", name="Import these rows now").is_visible()
     assert page.js_errors == []

@@ -22,7 +22,14 @@ from loguru import logger
 from basic.filejobs import job_files
 from basic.filejobs.claims import Claim
 from basic.filejobs.errors import JobRefused
-from basic.filejobs.models import FileJob, ImportKeys, ImportMode, ImportRowError, JobStatus
+from basic.filejobs.models import (
+    FileJob,
+    ImportKeys,
+    ImportMode,
+    ImportRowError,
+    ImportSample,
+    JobStatus,
+)
 from basic.filejobs.pipeline.error_report import rejected_rows_recorded
 from basic.filejobs.pipeline.seen_keys import RunMemory
 from basic.filejobs.sheets.cells import problem_message, problem_reason
@@ -368,16 +375,22 @@ def _write_chunk(rows: list[Row], ctx: ImportContext, record: Callable) -> None:
         record(rows, ctx)
 
 
+OUTCOMES = ("created", "updated", "unchanged")
+
+
 @dataclass
 class Tally:
-    """What some rows came to: the job's counters and the rows to report."""
+    """What some rows came to: the job's counters, the rows to report and, for a
+    validation (a preview), the first rows of each outcome."""
 
+    ctx: ImportContext
     processed: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     held_back: int = 0  # of the rejected rows
     rejected: list[Row] = field(default_factory=list)
+    samples: dict[str, list[Row]] = field(default_factory=dict)
 
     def add(self, rows: list[Row], ctx: ImportContext | None = None) -> None:
         self.processed += len(rows)
@@ -385,12 +398,12 @@ class Tally:
             if not row.ok:
                 self.rejected.append(row)
                 self.held_back += row.held_back
-            elif row.outcome == "created":
-                self.created += 1
-            elif row.outcome == "updated":
-                self.updated += 1
-            elif row.outcome == "unchanged":
-                self.unchanged += 1
+            elif row.outcome in OUTCOMES:
+                setattr(self, row.outcome, getattr(self, row.outcome) + 1)
+                if self.ctx.dry_run:
+                    kept = self.samples.setdefault(row.outcome, [])
+                    if len(kept) < ImportSample.SAMPLES_PER_OUTCOME:
+                        kept.append(row)
 
     def save(self, claim: Claim, **more) -> None:
         """Inside the caller's transaction: the rejected rows and the job's counters.
@@ -409,6 +422,8 @@ class Tally:
             ],
             batch_size=1000,
         )
+        if self.samples:
+            self._save_samples(claim)
         still_running = claim.job_rows().update(
             processed=F("processed") + self.processed,
             created=F("created") + self.created,
@@ -422,6 +437,29 @@ class Tally:
         if not still_running:
             raise claim.lost()
 
+    def _save_samples(self, claim: Claim) -> None:
+        """The first rows of each outcome, as far as the job has fewer than its share (the
+        job's row is locked: chunks and parts committing together count one by one)."""
+        before = claim.job_rows().values(*OUTCOMES).first() or {}
+        spec, tz = self.ctx.spec, self.ctx.tz
+        position = {key: number for number, key in enumerate(spec.columns_by_key)}
+        ImportSample.objects.bulk_create(
+            ImportSample(
+                job_id=claim.job_id,
+                outcome=outcome,
+                row_number=row.number,
+                key=" / ".join(str(v) for v in spec.key_of(row) if v not in (None, ""))[:255],
+                changes=[
+                    [spec.change_label(key), *(spec.shown_value(key, v, tz) for v in change)]
+                    for key, change in sorted(
+                        row.changes.items(), key=lambda item: position.get(item[0], len(position))
+                    )
+                ],
+            )
+            for outcome, rows in self.samples.items()
+            for row in rows[: max(0, ImportSample.SAMPLES_PER_OUTCOME - before.get(outcome, 0))]
+        )
+
 
 def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
     """Inside the chunk's transaction: rejected rows, counters, heartbeat and the resume
@@ -429,7 +467,7 @@ def _record_chunk(rows: list[Row], ctx: ImportContext) -> None:
 
     A cancelled job rolls this chunk back: it stops at the last committed chunk.
     """
-    tally = Tally()
+    tally = Tally(ctx)
     tally.add(rows)
     after = rows[-1].number
     tally.save(ctx.claim, resume_after=after)

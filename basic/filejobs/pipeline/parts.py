@@ -340,7 +340,7 @@ def part_process(part: ImportPart, job: FileJob, claim: Claim) -> bool:
     except job_files.storage_errors():
         claim.check()  # cancelled meanwhile: its part files went with the cancel
         raise
-    tally = Tally()
+    tally = Tally(ctx)
     with transaction.atomic():
         for chunk in _cut_segments(segments):
             process_chunk(chunk, ctx, record=tally.add)  # each chunk first holds the claim

@@ -37,6 +37,8 @@ class Row:
     values: dict[str, Any] = field(default_factory=dict)
     problems: list[dict] = field(default_factory=list)
     outcome: str = ""  # created | updated | unchanged, once written
+    # of a row that updates: column key → (stored value, the row's value), as written
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -144,6 +146,22 @@ class ImportSpec(ExportSpec):
             model, name = column.source
             values = list_of_values(model.objects.all(), name)
         return values
+
+    def change_label(self, key: str) -> str:
+        """How a preview names a change of ``key`` (a column's key, or a kind's own)."""
+        column = self.columns_by_key.get(key)
+        return column.shown_header() if column else key
+
+    def shown_value(self, key: str, value: Any, tz) -> str:
+        """A stored or new value of ``key`` as a preview shows it: as an export writes it."""
+        column = self.columns_by_key.get(key)
+        if column is not None and value is not None:
+            value = column.formatter(tz)(value)
+        if value is None:
+            return ""
+        if isinstance(value, list | tuple):
+            return "、".join(map(str, value))
+        return str(value)
 
     def prepare(self, ctx) -> None:
         """Called once per job before the first chunk (load caches, check the file)."""

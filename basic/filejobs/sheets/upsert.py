@@ -52,6 +52,7 @@ class FlatModelSpec(ImportSpec):
                 if value is models.NOT_PROVIDED:
                     continue
             if getattr(obj, name) != value:
+                row.changes[name] = (getattr(obj, name), value)
                 setattr(obj, name, value)
                 changed = True
         return changed

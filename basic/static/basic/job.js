@@ -15,7 +15,8 @@
   function showError(text) { errorBox.textContent = text || ""; errorBox.hidden = !text; }
 
   function loadErrors(job) {
-    if (!job.failed || root.querySelector("[data-errors-loaded]")) { return; }
+    var previewed = job.preview_rows && job.preview_rows.length;
+    if (!(job.failed || previewed) || root.querySelector("[data-errors-loaded]")) { return; }
     fetch(root.dataset.errorsUrl, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) { if (html) { root.querySelector("[data-errors]").innerHTML = html; } })
