@@ -533,7 +533,7 @@ def _summary(job: FileJob) -> str:
     return text
 
 
-PREVIEWED = ("created", "updated", "unchanged", "failed")
+PREVIEWED = (*OUTCOMES, "failed")
 
 
 def previewed_counts(job: FileJob) -> dict[str, int]:
