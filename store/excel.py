@@ -465,8 +465,8 @@ class OrderSpec(ImportSpec):
                 row.outcome = outcome
             if outcome != "unchanged":
                 new_lines.append((order, lines, appending))
-        self._codes_in_changes(rows)
-        if ctx.dry_run:
+        if ctx.dry_run:  # only a preview shows its changes (basic.filejobs ImportSample)
+            self._codes_in_changes(rows)
             return
         self._save(new_orders, changed_orders, replaced_ids, new_lines)
 
@@ -474,6 +474,8 @@ class OrderSpec(ImportSpec):
         """A changed warehouse or carrier is named by its code, as the file names it."""
         for key, (_field, model) in REFERENCES.items():
             ids = {row.changes[key][0] for row in rows if key in row.changes} - {None}
+            if not ids:
+                continue
             codes = dict(model.objects.filter(pk__in=ids).values_list("pk", "code"))
             for row in rows:
                 if key in row.changes:

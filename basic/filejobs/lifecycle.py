@@ -33,9 +33,10 @@ def _take(rows: QuerySet, claimable: Q, worker: str, **more) -> int:
     """The one claim of jobs and parts: a conditional UPDATE that two workers never both
     win. ``claimable`` says which rows may be taken (waiting, or left by a dead worker);
     the winner's ``attempts`` is its claim's token (``claims.Claim``)."""
+    running = JobStatus.RUNNING if rows.model is FileJob else PartStatus.RUNNING
     now = timezone.now()
     return rows.filter(claimable).update(
-        status=JobStatus.RUNNING,  # == PartStatus.RUNNING
+        status=running,
         heartbeat_at=now,
         host=host_ip(),
         worker=worker,
